@@ -1,0 +1,732 @@
+"""Subscription billing engine: start, invoice, cancel, move versions, simulate (SPEC §7.1).
+
+One incremental step (`next_invoice`) is the single source of truth: the billing run calls it
+until nothing is due, and `simulate` / `cancellation_preview` are loops over the same step.
+Every datetime the engine returns is a UTC instant; `to_json_dict` renders them in the account
+zone with their offset. Naive inputs are read as local wall time in that zone.
+
+Decisions (§7.1 leaves these open):
+- Invoices are issued at the start of the period they pay for; a period starting at or after
+  the expiry is never billed. A billing run at moment T bills everything issued ≤ T.
+- The first period of a fixed-day plan that is partial counts towards `fixed_count` (also
+  under bill_full and bill_zero_amount); under `no_bill` there is no such period.
+- The trial starts at the subscription start and ends at start + trial length on local wall
+  time (to the minute; Reepay's `fixed_trial_days` is not modelled).
+- `manual` plans produce no automatic invoices at all, not even a setup fee; cancelling one
+  expires it at t plus any calendar notice.
+- The setup fee is per subscription (quantity 1, the plan's VAT basis). `separate_conditional`
+  bills it separately exactly when the first plan invoice is not issued at the start (trial,
+  no_bill partial period). A zero or missing setup fee is never billed.
+- Origins: the fixed life time counts from the subscription start (rule 6 "start + life
+  time"); the contract period, its renewals, `contract_end` and the minimum contract period
+  count from the first period start (after the trial, at the first fixed day under no_bill).
+- Fixed life time: "the period containing" a moment that is exactly a period boundary is the
+  one ending there, so a 12-month life time on a monthly plan gives 12 periods, not 13.
+- Cancellation lower bound L: notice in periods after the current period lands on a boundary;
+  calendar notice after the current period and the calendar minimum contract are rounded up to
+  the next period end, so L is a period end unless the notice ran from t. Both notice kinds
+  (`notice_periods`, `notice_period_length`) apply when both are set (the later end wins).
+- `fixation_periods` counts billing periods from the first period start; a partial first
+  period counts as one unless `fixation_periods_full`, in which case only full periods count.
+- A contract-term end (first period start + C, then every R; R defaults to C) can fall inside
+  a period; that last period is then billed prorated like a notice from t.
+- The last partial period is always billed prorated (partial_proration_days and
+  minimum_prorated_amount apply), whatever the partial_period_handling of the first period.
+- Cancelling before the start counts from the start; cancelling in the trial expires at the
+  trial end. Uncancel is refused once the final partial period has begun (Reepay error 94).
+- States: pending (before start), trial, active, pending_cancellation, cancelled (ended by a
+  cancellation), expired (ended by fixed_count, life time or contract end).
+- A new plan version applies from the first period start strictly after its publication;
+  when the schedule differs, periods are re-anchored at the switch as for a fresh start (rule
+  2 applies, no trial, no setup fee); dates fixed at the start (trial, contract, life time) stay.
+  A version whose `fixed_count` is already used up ends the subscription at the switch.
+- `simulate(until=…)`: a datetime includes invoices issued at it, a date includes its whole
+  local day, the default includes those issued before start + 1 year.
+- A separate setup-fee invoice has no period; its idempotency key is (start, "setup_fee").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from .amounts import price, prorate
+from .periods import (
+    DEFAULT_TZ,
+    Schedule,
+    add_length,
+    end_of_local_day,
+    instant,
+    localize,
+    place_first_period,
+    proration_fraction,
+    schedule_for,
+    wall,
+    zone,
+)
+from .terms import PlanTerms
+
+_EPSILON = timedelta(microseconds=1)
+_FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+class BillingError(ValueError):
+    """A subscription action that the billing rules do not allow (e.g. cancelling twice)."""
+
+
+# -- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One invoice line; `amount` is gross in minor units, `vat_amount` the VAT inside it."""
+
+    kind: str  # "plan" | "setup_fee"
+    prorated: bool
+    quantity: int
+    amount: int
+    vat_amount: int
+    text: str
+
+    @property
+    def net(self) -> int:
+        return self.amount - self.vat_amount
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "prorated": self.prorated,
+            "quantity": self.quantity,
+            "amount": self.amount,
+            "vat_amount": self.vat_amount,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """An invoice for [period_start, period_end); a separate setup-fee invoice has no period."""
+
+    issued: datetime
+    period_start: datetime | None
+    period_end: datetime | None
+    lines: tuple[InvoiceLine, ...]
+    currency: str
+
+    @property
+    def amount(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+    @property
+    def vat_amount(self) -> int:
+        return sum(line.vat_amount for line in self.lines)
+
+    @property
+    def net(self) -> int:
+        return self.amount - self.vat_amount
+
+    @property
+    def kind(self) -> str:
+        """ "plan" when the invoice pays a period, else "setup_fee"."""
+        return "plan" if any(line.kind == "plan" for line in self.lines) else "setup_fee"
+
+    @property
+    def key(self) -> tuple[datetime, str]:
+        """Idempotency key within the subscription: (period start or issue time, kind)."""
+        return (self.period_start or self.issued, self.kind)
+
+    def to_json_dict(self, tz: str = DEFAULT_TZ) -> dict[str, Any]:
+        return {
+            "issued": _iso(self.issued, tz),
+            "period_start": _iso(self.period_start, tz),
+            "period_end": _iso(self.period_end, tz),
+            "lines": [line.to_json_dict() for line in self.lines],
+            "amount": self.amount,
+            "vat_amount": self.vat_amount,
+            "currency": self.currency,
+        }
+
+
+@dataclass(frozen=True)
+class SubscriptionState:
+    """What the engine needs to continue billing a subscription; the DB service persists it."""
+
+    start: datetime
+    tz: str = DEFAULT_TZ
+    quantity: int = 1
+    trial_start: datetime | None = None
+    trial_end: datetime | None = None
+    first_period_start: datetime | None = None  # None for manual plans
+    anchor: datetime | None = None  # boundary 0 of the regular schedule
+    next_period_start: datetime | None = None  # start of the next period to invoice
+    current_period_start: datetime | None = None  # last invoiced period
+    current_period_end: datetime | None = None
+    periods_invoiced: int = 0  # counts towards fixed_count
+    setup_fee_billed: bool = False  # also True when no setup fee is owed
+    cancelled_at: datetime | None = None
+    cancel_expires: datetime | None = None
+    fixed_expires: datetime | None = None  # fixed_count, fixed life time or contract end
+
+    @property
+    def expires(self) -> datetime | None:
+        """The effective expiry: the earlier of the cancellation and the fixed-term end."""
+        ends = [e for e in (self.cancel_expires, self.fixed_expires) if e is not None]
+        return min(ends) if ends else None
+
+    @property
+    def expire_reason(self) -> str | None:
+        """ "cancelled" or "fixed" (which end applies), None while renewing."""
+        if self.expires is None:
+            return None
+        return "cancelled" if self.expires == self.cancel_expires else "fixed"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            out[name] = _iso(value, self.tz) if isinstance(value, datetime) else value
+        return out
+
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any]) -> SubscriptionState:
+        values = dict(data)
+        for name in _DATETIME_FIELDS:
+            if values.get(name) is not None:
+                values[name] = datetime.fromisoformat(values[name]).astimezone(UTC)
+        return cls(**values)
+
+
+_DATETIME_FIELDS = (
+    "start",
+    "trial_start",
+    "trial_end",
+    "first_period_start",
+    "anchor",
+    "next_period_start",
+    "current_period_start",
+    "current_period_end",
+    "cancelled_at",
+    "cancel_expires",
+    "fixed_expires",
+)
+
+
+@dataclass(frozen=True)
+class BillingStep:
+    """The next due invoice and the subscription state after issuing it."""
+
+    invoice: Invoice
+    state: SubscriptionState
+
+
+@dataclass(frozen=True)
+class CancellationPreview:
+    """What a cancellation at `requested_at` would do, before it is saved."""
+
+    requested_at: datetime
+    expires: datetime
+    last_period_start: datetime | None
+    last_period_end: datetime | None
+    last_period_prorated: bool
+    invoices: tuple[Invoice, ...]  # still to be issued before the expiry
+    state: SubscriptionState  # the state after cancelling
+
+    @property
+    def last_invoice(self) -> Invoice | None:
+        """The last invoice still to come; None when everything up to expiry is invoiced."""
+        return self.invoices[-1] if self.invoices else None
+
+
+@dataclass(frozen=True)
+class SubscriptionSummary:
+    start: datetime
+    trial_start: datetime | None
+    trial_end: datetime | None
+    first_period_start: datetime | None
+    cancelled_at: datetime | None
+    expires: datetime | None
+    state: str
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """A subscription's dates and its invoices up to a moment."""
+
+    subscription: SubscriptionSummary
+    invoices: tuple[Invoice, ...]
+    final_state: SubscriptionState = field(repr=False)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        tz, sub = self.final_state.tz, self.subscription
+        return {
+            "subscription": {
+                "start": _iso(sub.start, tz),
+                "trial_start": _iso(sub.trial_start, tz),
+                "trial_end": _iso(sub.trial_end, tz),
+                "first_period_start": _iso(sub.first_period_start, tz),
+                "cancelled_at": _iso(sub.cancelled_at, tz),
+                "expires": _iso(sub.expires, tz),
+                "state": sub.state,
+            },
+            "invoices": [invoice.to_json_dict(tz) for invoice in self.invoices],
+        }
+
+
+# -- starting --------------------------------------------------------------------------------
+
+
+def start_subscription(
+    terms: PlanTerms,
+    start: datetime,
+    *,
+    tz: str = DEFAULT_TZ,
+    quantity: int | None = None,
+    no_trial: bool = False,
+    no_setup_fee: bool = False,
+) -> SubscriptionState:
+    """A new subscription's state: trial, first period (rules 1–3), fixed-term end (rule 6)."""
+    z = zone(tz)
+    start = instant(start, z)
+    if quantity is not None and quantity < 1:
+        raise BillingError("quantity must be at least 1")
+    trial_end = None
+    if terms.has_trial and not no_trial:
+        trial_end = add_length(start, terms.trial_interval_length, terms.trial_interval_unit, z)
+    billing_start = trial_end or start
+    first = place_first_period(terms, billing_start, z)
+    first_period_start = None
+    if first is not None:
+        skip_partial = first.partial and terms.partial_period_handling == "no_bill"
+        first_period_start = first.anchor if skip_partial else billing_start
+    state = SubscriptionState(
+        start=start,
+        tz=tz,
+        quantity=quantity or terms.quantity,
+        trial_start=start if trial_end else None,
+        trial_end=trial_end,
+        first_period_start=first_period_start,
+        anchor=first.anchor if first else None,
+        next_period_start=first_period_start,
+        setup_fee_billed=no_setup_fee or not terms.has_setup_fee,
+    )
+    return replace(state, fixed_expires=_fixed_term_end(terms, state))
+
+
+def _fixed_term_end(terms: PlanTerms, state: SubscriptionState) -> datetime | None:
+    z, ends = zone(state.tz), []
+    if terms.fixed_life_time_length:
+        moment = add_length(
+            state.start, terms.fixed_life_time_length, terms.fixed_life_time_unit, z
+        )
+        ends.append(_period_end_at_or_after(terms, state, moment))
+    if terms.duration == "contract_end" and state.first_period_start is not None:
+        ends.append(_contract_term_ends(terms, state, state.first_period_start))
+    return min(ends) if ends else None
+
+
+# -- the incremental step --------------------------------------------------------------------
+
+
+def next_invoice(terms: PlanTerms, state: SubscriptionState, upto: datetime) -> BillingStep | None:
+    """The next invoice issued at or before `upto` and the state after it; None if none is due."""
+    z = zone(state.tz)
+    upto = instant(upto, z)
+    if terms.schedule_type == "manual" or state.next_period_start is None:
+        return None
+    expires = state.expires
+    fee_due = state.start <= upto and (expires is None or state.start < expires)
+    if fee_due and _setup_fee_is_separate(terms, state):
+        invoice = Invoice(state.start, None, None, (_setup_fee_line(terms),), terms.currency)
+        return BillingStep(invoice, replace(state, setup_fee_billed=True))
+    p = state.next_period_start
+    if p > upto or (expires is not None and p >= expires):
+        return None
+    if terms.duration == "fixed_count" and state.periods_invoiced >= terms.fixed_count:
+        return None
+    return _bill_period(terms, state, p, expires)
+
+
+def _setup_fee_is_separate(terms: PlanTerms, state: SubscriptionState) -> bool:
+    if state.setup_fee_billed or terms.setup_fee_handling == "first":
+        return False
+    if terms.setup_fee_handling == "separate":
+        return True
+    # separate_conditional: separate only when no plan invoice is issued at the start.
+    return state.first_period_start != state.start
+
+
+def _bill_period(
+    terms: PlanTerms, state: SubscriptionState, p: datetime, expires: datetime | None
+) -> BillingStep:
+    z = zone(state.tz)
+    schedule = _schedule(terms, state)
+    first_partial = p < state.anchor
+    if first_partial:
+        full_start, full_end = schedule.boundary(-1), state.anchor
+    else:
+        full_start, full_end = schedule.period_containing(p)
+    end = full_end if expires is None else min(full_end, expires)
+    base = terms.amount * state.quantity
+    handling = terms.partial_period_handling if first_partial else None
+    if handling == "bill_full":
+        amount, prorated = base, False
+    elif handling == "bill_zero_amount":
+        amount, prorated = 0, False
+    elif first_partial or end < full_end:
+        # bill_prorated first periods and every last partial period (no_bill never gets here).
+        fraction = proration_fraction(
+            p, end, full_start, full_end, by_days=terms.partial_proration_days, tz=z
+        )
+        amount, prorated = prorate(base, fraction, terms.minimum_prorated_amount), True
+    else:
+        amount, prorated = base, False
+    priced = price(amount, terms.vat, terms.amount_incl_vat)
+    text = f"{terms.name} {wall(p, z):%Y-%m-%d}–{wall(end, z):%Y-%m-%d}"
+    lines = [InvoiceLine("plan", prorated, state.quantity, priced.gross, priced.vat_amount, text)]
+    if not state.setup_fee_billed and terms.has_setup_fee:
+        lines.append(_setup_fee_line(terms))
+    periods = state.periods_invoiced + 1
+    fixed_expires = state.fixed_expires
+    if terms.duration == "fixed_count" and periods >= terms.fixed_count:
+        fixed_expires = end if fixed_expires is None else min(fixed_expires, end)
+    new_state = replace(
+        state,
+        next_period_start=end,
+        current_period_start=p,
+        current_period_end=end,
+        periods_invoiced=periods,
+        setup_fee_billed=True,
+        fixed_expires=fixed_expires,
+    )
+    return BillingStep(Invoice(p, p, end, tuple(lines), terms.currency), new_state)
+
+
+def _setup_fee_line(terms: PlanTerms) -> InvoiceLine:
+    priced = price(terms.setup_fee, terms.vat, terms.amount_incl_vat)
+    text = terms.setup_fee_text or f"{terms.name} setup fee"
+    return InvoiceLine("setup_fee", False, 1, priced.gross, priced.vat_amount, text)
+
+
+def bill_until(
+    terms: PlanTerms, state: SubscriptionState, upto: datetime
+) -> tuple[list[Invoice], SubscriptionState]:
+    """All invoices issued at or before `upto`, in order, and the state after them."""
+    invoices = []
+    while (step := next_invoice(terms, state, upto)) is not None:
+        invoices.append(step.invoice)
+        state = step.state
+    return invoices, state
+
+
+def projected_expiry(terms: PlanTerms, state: SubscriptionState) -> datetime | None:
+    """The expiry as known today, running a fixed_count plan forward to its last period."""
+    if state.expires is not None or terms.duration != "fixed_count":
+        return state.expires
+    _, final = bill_until(terms, state, _FAR_FUTURE)
+    return final.expires
+
+
+# -- periods of a subscription ---------------------------------------------------------------
+
+
+def _schedule(terms: PlanTerms, state: SubscriptionState) -> Schedule | None:
+    if state.anchor is None:
+        return None
+    return schedule_for(terms, state.anchor, zone(state.tz))
+
+
+def _period_at(
+    terms: PlanTerms, state: SubscriptionState, t: datetime
+) -> tuple[datetime, datetime] | None:
+    """The billing period (or unbilled stretch before the first) containing t; None in a trial."""
+    schedule = _schedule(terms, state)
+    if schedule is None or (state.trial_end is not None and t < state.trial_end):
+        return None
+    if t < state.first_period_start:
+        return (state.trial_end or state.start, state.first_period_start)
+    if t < state.anchor:
+        return (state.first_period_start, state.anchor)
+    return schedule.period_containing(t)
+
+
+def _period_end_at_or_after(
+    terms: PlanTerms, state: SubscriptionState, moment: datetime
+) -> datetime:
+    """End of the period containing `moment`; a moment on a boundary ends there."""
+    period = _period_at(terms, state, moment)
+    if period is None or period[0] == moment:
+        return moment
+    return period[1]
+
+
+def _contract_term_ends(
+    terms: PlanTerms, state: SubscriptionState, lower_bound: datetime
+) -> datetime:
+    """The first contract-term end (first period start + C, then every R) ≥ `lower_bound`."""
+    z = zone(state.tz)
+    first_end = add_length(
+        state.first_period_start, terms.contract_period_length, terms.contract_period_unit, z
+    )
+    renewal = terms.renewal_contract_period_length or terms.contract_period_length
+    unit = terms.renewal_contract_period_unit or terms.contract_period_unit
+    term_end, i = first_end, 0
+    while term_end < lower_bound:
+        i += 1
+        # From the first end each time, so month-end terms do not drift.
+        term_end = add_length(first_end, i * renewal, unit, z)
+    return term_end
+
+
+def status_at(state: SubscriptionState, at: datetime) -> str:
+    """pending, trial, active, pending_cancellation, cancelled or expired at a moment."""
+    at = instant(at, zone(state.tz))
+    if state.expires is not None and at >= state.expires:
+        return "cancelled" if state.expire_reason == "cancelled" else "expired"
+    if at < state.start:
+        return "pending"
+    if state.cancelled_at is not None and at >= state.cancelled_at:
+        return "pending_cancellation"
+    if state.trial_end is not None and at < state.trial_end:
+        return "trial"
+    return "active"
+
+
+# -- cancellation (rule 7) -------------------------------------------------------------------
+
+
+def cancellation_expiry(terms: PlanTerms, state: SubscriptionState, at: datetime) -> datetime:
+    """When a cancellation requested at `at` takes effect (before any fixed-term end)."""
+    z = zone(state.tz)
+    t = max(instant(at, z), state.start)
+    if state.trial_end is not None and t < state.trial_end:
+        return state.trial_end
+    schedule = _schedule(terms, state)
+    period = _period_at(terms, state, t)
+    period_end = period[1] if period else t
+    after_current = terms.notice_periods_after_current
+    bounds = [period_end]
+    if terms.notice_periods and schedule is not None:
+        if after_current:
+            bounds.append(schedule.boundary(schedule.index(period_end) + terms.notice_periods))
+        else:
+            bounds.append(localize(wall(t, z) + schedule.period_delta(terms.notice_periods), z))
+    if terms.notice_period_length:
+        notice_end = add_length(
+            period_end if after_current else t,
+            terms.notice_period_length,
+            terms.notice_period_unit,
+            z,
+        )
+        bounds.append(
+            _period_end_at_or_after(terms, state, notice_end) if after_current else notice_end
+        )
+    if schedule is not None:
+        bounds.extend(_minimum_contract_ends(terms, state, schedule))
+    lower_bound = max(bounds)
+    if terms.has_contract and state.first_period_start is not None:
+        return _contract_term_ends(terms, state, lower_bound)
+    return lower_bound
+
+
+def _minimum_contract_ends(
+    terms: PlanTerms, state: SubscriptionState, schedule: Schedule
+) -> list[datetime]:
+    ends = []
+    first_start = state.first_period_start
+    if terms.fixation_periods:
+        if first_start < state.anchor:  # partial first period: index 0 ends at the anchor
+            counted = (
+                terms.fixation_periods
+                if terms.fixation_periods_full
+                else terms.fixation_periods - 1
+            )
+            ends.append(schedule.boundary(counted))
+        else:
+            ends.append(schedule.boundary(schedule.index(first_start) + terms.fixation_periods))
+    if terms.minimum_contract_period_length:
+        moment = add_length(
+            first_start,
+            terms.minimum_contract_period_length,
+            terms.minimum_contract_period_unit,
+            zone(state.tz),
+        )
+        ends.append(_period_end_at_or_after(terms, state, moment))
+    return ends
+
+
+def cancel(terms: PlanTerms, state: SubscriptionState, at: datetime) -> SubscriptionState:
+    """Record a cancellation requested at `at`; the subscription pends until its expiry."""
+    at = instant(at, zone(state.tz))
+    if state.cancelled_at is not None:
+        raise BillingError("the subscription is already cancelled")
+    if state.expires is not None and at >= state.expires:
+        raise BillingError("the subscription has already expired")
+    return replace(state, cancelled_at=at, cancel_expires=cancellation_expiry(terms, state, at))
+
+
+def uncancel(terms: PlanTerms, state: SubscriptionState, at: datetime) -> SubscriptionState:
+    """Withdraw a pending cancellation; refused once expired or inside a final partial period."""
+    at = instant(at, zone(state.tz))
+    if state.cancelled_at is None:
+        raise BillingError("the subscription is not cancelled")
+    if state.expires is not None and at >= state.expires:
+        raise BillingError("the subscription has already expired")
+    last = _period_at(terms, state, state.cancel_expires - _EPSILON)
+    if last is not None and state.cancel_expires < last[1] and at >= last[0]:
+        raise BillingError(
+            "the final partial period has begun; the cancellation can no longer be withdrawn"
+        )
+    return replace(state, cancelled_at=None, cancel_expires=None)
+
+
+def cancellation_preview(
+    terms: PlanTerms, state: SubscriptionState, at: datetime
+) -> CancellationPreview:
+    """Expiry, remaining invoices and last period of a cancellation at `at`, nothing saved."""
+    cancelled = cancel(terms, state, at)
+    invoices, final = bill_until(terms, cancelled, _FAR_FUTURE)
+    expires = final.expires
+    last = _period_at(terms, final, expires - _EPSILON)
+    if final.current_period_end == expires:
+        last_start, last_end = final.current_period_start, final.current_period_end
+    else:  # expired in a trial or before any invoice
+        last_start = last_end = None
+    prorated = last_end is not None and last is not None and expires < last[1]
+    return CancellationPreview(
+        requested_at=cancelled.cancelled_at,
+        expires=expires,
+        last_period_start=last_start,
+        last_period_end=last_end,
+        last_period_prorated=prorated,
+        invoices=tuple(invoices),
+        state=cancelled,
+    )
+
+
+# -- plan versions (rule 8) ------------------------------------------------------------------
+
+
+def version_switch_at(
+    terms: PlanTerms, state: SubscriptionState, published_at: datetime
+) -> datetime | None:
+    """When a subscriber moves to a version published at `published_at`; None if it ends first."""
+    t = max(instant(published_at, zone(state.tz)), state.start)
+    if state.anchor is None:
+        switch = t
+    elif state.trial_end is not None and t < state.trial_end:
+        switch = state.first_period_start
+    else:
+        switch = _period_at(terms, state, t)[1]
+    if state.expires is not None and switch >= state.expires:
+        return None
+    return switch
+
+
+def apply_version(
+    old_terms: PlanTerms, new_terms: PlanTerms, state: SubscriptionState, at: datetime
+) -> SubscriptionState:
+    """Move to `new_terms` at `at` (a period start); re-anchor when the schedule differs."""
+    z = zone(state.tz)
+    at = instant(at, z)
+    if new_terms.duration == "fixed_count" and state.periods_invoiced >= new_terms.fixed_count:
+        # The new version allows no more periods: end where the old one stopped billing.
+        return replace(state, fixed_expires=min(filter(None, (state.fixed_expires, at))))
+    if old_terms.same_schedule(new_terms):
+        return state
+    first = place_first_period(new_terms, at, z)
+    if first is None:
+        return replace(state, anchor=None, next_period_start=None)
+    skip_partial = first.partial and new_terms.partial_period_handling == "no_bill"
+    next_start = first.anchor if skip_partial else at
+    return replace(
+        state,
+        anchor=first.anchor,
+        next_period_start=next_start,
+        first_period_start=state.first_period_start or next_start,
+    )
+
+
+# -- simulation ------------------------------------------------------------------------------
+
+
+def simulate(
+    terms: PlanTerms,
+    start: datetime,
+    until: date | datetime | None = None,
+    *,
+    tz: str = DEFAULT_TZ,
+    quantity: int | None = None,
+    cancel_at: datetime | None = None,
+    no_trial: bool = False,
+    versions: Sequence[tuple[datetime, PlanTerms]] = (),
+) -> Simulation:
+    """Run a new subscription forward: invoices issued up to `until` (a date includes its day;
+    default: one year), with an optional cancellation and new versions (published_at, terms)."""
+    z = zone(tz)
+    start = instant(start, z)
+    upto = _upto(start, until, z)
+    state = start_subscription(terms, start, tz=tz, quantity=quantity, no_trial=no_trial)
+    # Events sorted by time; a cancellation sorts before a publication at the same moment.
+    events: list[tuple[datetime, int, PlanTerms | None]] = []
+    if cancel_at is not None:
+        events.append((instant(cancel_at, z), 0, None))
+    events += [(instant(at, z), 1, new) for at, new in versions]
+    events.sort(key=lambda e: (e[0], e[1]))
+    switches: list[tuple[datetime, PlanTerms]] = []
+    current, invoices = terms, []
+    while True:
+        step = next_invoice(current, state, upto)
+        due = step.invoice.issued if step else None
+        if switches and due is not None and switches[0][0] <= due:
+            at, new = switches.pop(0)
+            state, current = apply_version(current, new, state, at), new
+            continue
+        if events and events[0][0] <= upto and (due is None or events[0][0] < due):
+            at, _, new = events.pop(0)
+            if new is None:
+                state = _cancel_if_alive(current, state, at)
+            elif (switch := version_switch_at(current, state, at)) is not None:
+                switches.append((switch, new))
+                switches.sort(key=lambda s: s[0])
+            continue
+        if step is None:
+            break
+        invoices.append(step.invoice)
+        state = step.state
+    for at, _, new in events:  # a cancellation requested after `until` still sets the expiry
+        if new is None:
+            state = _cancel_if_alive(current, state, at)
+    summary = SubscriptionSummary(
+        start=state.start,
+        trial_start=state.trial_start,
+        trial_end=state.trial_end,
+        first_period_start=state.first_period_start,
+        cancelled_at=state.cancelled_at,
+        expires=projected_expiry(current, state),
+        state=status_at(state, upto),
+    )
+    return Simulation(summary, tuple(invoices), state)
+
+
+def _cancel_if_alive(terms: PlanTerms, state: SubscriptionState, at: datetime) -> SubscriptionState:
+    if state.expires is not None and at >= state.expires:
+        return state
+    return cancel(terms, state, at)
+
+
+def _upto(start: datetime, until: date | datetime | None, z: ZoneInfo) -> datetime:
+    """The inclusive moment up to which invoices are issued."""
+    if until is None:
+        return localize(wall(start, z) + relativedelta(years=1), z) - _EPSILON
+    if isinstance(until, datetime):
+        return instant(until, z)
+    return end_of_local_day(until, z) - _EPSILON
+
+
+def _iso(moment: datetime | None, tz: str) -> str | None:
+    return None if moment is None else moment.astimezone(zone(tz)).isoformat()

@@ -1,0 +1,83 @@
+"""Translations (gettext, catalogs compiled with Babel) and locale-aware formatting."""
+
+from __future__ import annotations
+
+import gettext
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date as _fmt_date
+from babel.dates import format_datetime as _fmt_datetime
+from babel.numbers import format_decimal as _fmt_decimal
+
+DOMAIN = "kontor"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+SUPPORTED = ("en", "de")
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
+
+
+def detect_language(explicit: str | None = None) -> str:
+    """`--lang`, then LANGUAGE/LC_ALL/LC_MESSAGES/LANG, else English."""
+    candidates = [explicit] if explicit else []
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            candidates.extend(value.split(":"))
+    for cand in candidates:
+        code = (cand or "").split(".")[0].split("_")[0].split("-")[0].lower()
+        if code in SUPPORTED:
+            return code
+    return "en"
+
+
+def set_language(lang: str | None = None) -> str:
+    """Install the catalog for `lang` (or the detected language); returns the code in use."""
+    global _translation, _language
+    _language = detect_language(lang)
+    _translation = gettext.translation(
+        DOMAIN, localedir=str(LOCALE_DIR), languages=[_language], fallback=True
+    )
+    return _language
+
+
+def language() -> str:
+    return _language
+
+
+def _(message: str) -> str:
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later with `_()`."""
+    return message
+
+
+def _babel_locale() -> Locale:
+    return Locale.parse({"de": "de_DE", "en": "en_GB"}.get(_language, "en_GB"))
+
+
+def format_date(value: date | None) -> str:
+    return "" if value is None else _fmt_date(value, format="medium", locale=_babel_locale())
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return _fmt_datetime(value, format="medium", locale=_babel_locale())
+
+
+def format_number(value: int) -> str:
+    return _fmt_decimal(value, locale=_babel_locale())
+
+
+__all__ = ["_", "N_", "ngettext", "set_language", "language", "format_date",
+           "format_datetime", "format_number", "detect_language"]

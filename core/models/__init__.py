@@ -1,0 +1,10 @@
+"""SQLAlchemy 2.0 models, one module per aggregate."""
+
+from core.models.audit import AuditRecord
+from core.models.base import Base, UTCDateTime, utcnow
+from core.models.contacts import Contact
+from core.models.operators import ROLES, Operator
+from core.models.settings import Setting
+
+__all__ = ["AuditRecord", "Base", "Contact", "Operator", "ROLES", "Setting", "UTCDateTime",
+           "utcnow"]

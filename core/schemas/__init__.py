@@ -1,0 +1,1 @@
+"""Pydantic v2 inputs and outputs of the services."""

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from core.i18n import _
+
+# Pragmatic address check: one @, a dot in the domain, no spaces; what people mistype.
+EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+PHONE_RE = re.compile(r"^\+?[0-9 ()/.-]{3,40}$")
+LANG_RE = re.compile(r"^[a-z]{2}([-_][A-Za-z]{2})?$")
+
+
+class ContactInput(BaseModel):
+    """What an agent types into the contact form."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    phone: str = Field(default="", max_length=40)
+    language: str = Field(default="", max_length=8)
+    tags: list[str] = Field(default_factory=list)
+    notes: str = Field(default="", max_length=10_000)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not v:
+            raise ValueError(_("Enter a name."))
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if not v:
+            raise ValueError(_("Enter an email address."))
+        if not EMAIL_RE.match(v) or ".." in v:
+            raise ValueError(_("'{value}' is not a valid email address.").format(value=v))
+        return v
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str) -> str:
+        if v and (not PHONE_RE.match(v) or sum(c.isdigit() for c in v) < 3):
+            raise ValueError(_("Use digits, spaces and + ( ) / - only, e.g. +49 30 1234567."))
+        return v
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        if v and not LANG_RE.match(v):
+            raise ValueError(_("Use a language code such as de, it or en."))
+        return v.lower()
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, v):
+        if isinstance(v, str):
+            v = v.split(",")
+        tags: list[str] = []
+        for t in v or []:
+            t = str(t).strip()
+            if not t:
+                continue
+            if len(t) > 40:
+                raise ValueError(_("A tag may have at most 40 characters."))
+            if t not in tags:
+                tags.append(t)
+        return tags
+
+
+class ContactRow(BaseModel):
+    """One line of the contact list."""
+
+    id: int
+    name: str
+    email: str
+    phone: str
+    language: str
+    tags: list[str]
+    created_at: datetime
+    key: tuple
+
+
+class Contact(BaseModel):
+    """The whole contact, as the card shows it."""
+
+    id: int
+    name: str
+    email: str
+    phone: str
+    language: str
+    tags: list[str]
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+    version: int
