@@ -6,6 +6,7 @@ import gettext
 import os
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date as _fmt_date
@@ -17,6 +18,8 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 SUPPORTED = ("en", "de")
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
+# Times are stored in UTC and shown in the account's time zone.
+_display_tz = ZoneInfo("Europe/Berlin")
 _language = "en"
 
 
@@ -61,23 +64,46 @@ def N_(message: str) -> str:
     return message
 
 
+def set_display_timezone(name: str) -> None:
+    global _display_tz
+    _display_tz = ZoneInfo(name)
+
+
+def _local(value):
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(_display_tz)
+    return value
+
+
 def _babel_locale() -> Locale:
     return Locale.parse({"de": "de_DE", "en": "en_GB"}.get(_language, "en_GB"))
 
 
 def format_date(value: date | None) -> str:
-    return "" if value is None else _fmt_date(value, format="medium", locale=_babel_locale())
+    if value is None:
+        return ""
+    return _fmt_date(_local(value), format="medium", locale=_babel_locale())
+
+
+def format_short_date(value: date | None) -> str:
+    """At most 10 characters: for list columns."""
+    if value is None:
+        return ""
+    return _fmt_date(_local(value), format="short", locale=_babel_locale())
 
 
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return _fmt_datetime(value, format="medium", locale=_babel_locale())
+    return _fmt_datetime(_local(value), format="medium", locale=_babel_locale())
+
+
+def format_short_datetime(value: datetime | None) -> str:
+    """Date and minutes, for list columns."""
+    if value is None:
+        return ""
+    return _fmt_datetime(_local(value), format="short", locale=_babel_locale())
 
 
 def format_number(value: int) -> str:
     return _fmt_decimal(value, locale=_babel_locale())
-
-
-__all__ = ["_", "N_", "ngettext", "set_language", "language", "format_date",
-           "format_datetime", "format_number", "detect_language"]

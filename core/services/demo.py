@@ -126,3 +126,23 @@ def generate_contacts(ctx: ServiceContext, count: int, *, chunk: int = 100_000,
 
 
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
+
+
+HANDPICKED = [
+    {"name": "Anna Müller", "email": "anna.mueller@example.de", "phone": "+49 30 1234567",
+     "language": "de", "tags": ["vip", "newsletter"],
+     "notes": "Bought the group licence for her team; prefers phone calls."},
+    {"name": "Giulia Rossi", "email": "giulia.rossi@example.it", "phone": "+39 06 7654321",
+     "language": "it", "tags": ["teacher"], "notes": "Curator for the Italian cohort."},
+    {"name": "Oliver Smith", "email": "oliver.smith@example.org", "phone": "+44 20 7946 0958",
+     "language": "en", "tags": ["b2b"], "notes": ""},
+]
+
+
+def seed_demo(ctx: ServiceContext, count: int) -> None:
+    """A few hand-written contacts (with an audit history) plus `count` generated ones."""
+    from core.services.contacts import create_contact
+
+    for data in HANDPICKED:
+        create_contact(ctx, data)
+    generate_contacts(ctx, count)

@@ -1,0 +1,88 @@
+"""The Kontor console: areas switched with number keys, help, palette, themes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+import styles
+from console.commands_palette import KontorCommands
+from core.i18n import _
+from core.services.context import ServiceContext
+
+STYLES = Path(styles.__file__).resolve().parent
+
+
+class KontorApp(App):
+    """Holds the operator's context; every screen calls core services with it."""
+
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "contacts.tcss", STYLES / "forms.tcss"]
+    COMMANDS = App.COMMANDS | {KontorCommands}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("1", "area('contacts')", _("Contacts"), show=False),
+        Binding("9", "area('operators')", _("Operators"), show=False),
+        Binding("question_mark,f1", "help", _("Help"), key_display="?"),
+        Binding("colon", "command_palette", _("Commands"), show=False),
+        Binding("ctrl+q", "quit", _("Quit"), priority=True),
+    ]
+
+    def __init__(self, ctx: ServiceContext, *, demo: bool = False, theme: str | None = None):
+        super().__init__()
+        self.ctx = ctx
+        self.demo = demo
+        self._requested_theme = theme
+
+    def get_default_screen(self):
+        from console.screens.contacts import ContactsScreen
+
+        return ContactsScreen(self.ctx)
+
+    def on_mount(self) -> None:
+        self.title = "Kontor" + (" — " + _("demo") if self.demo else "")
+        if self._requested_theme:
+            if self._requested_theme in self.available_themes:
+                self.theme = self._requested_theme
+            else:
+                self.notify(_("Unknown theme {name}.").format(name=self._requested_theme),
+                            severity="warning")
+
+    def global_commands(self) -> list[tuple[str, str, str]]:
+        """(label, help, action) offered by the palette on every screen."""
+        return [
+            (_("Go to contacts"), "1", "area('contacts')"),
+            (_("Go to operators"), "9", "area('operators')"),
+            (_("Help: keys of this screen"), "? / F1", "help"),
+            (_("Switch to the 16-colour theme"), "textual-ansi", "set_theme('textual-ansi')"),
+            (_("Switch to the dark theme"), "textual-dark", "set_theme('textual-dark')"),
+            (_("Switch to the light theme"), "textual-light", "set_theme('textual-light')"),
+            (_("Quit"), "ctrl+q", "quit"),
+        ]
+
+    def action_area(self, area: str) -> None:
+        from console.screens.contacts import ContactsScreen
+        from console.screens.operators import OperatorsScreen
+
+        target = {"contacts": ContactsScreen, "operators": OperatorsScreen}[area]
+        # Back to the base screen first, so areas never pile up on the stack.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if not isinstance(self.screen, target):
+            if area == "contacts":
+                self.switch_screen(ContactsScreen(self.ctx))
+            else:
+                self.switch_screen(OperatorsScreen(self.ctx))
+
+    def action_set_theme(self, name: str) -> None:
+        self.theme = name
+
+    def action_help(self) -> None:
+        from console.screens.help import HelpScreen, describe_bindings
+
+        screen = self.screen
+        if screen.__class__.__name__ == "HelpScreen":
+            return
+        self.push_screen(HelpScreen(_("Keys — {screen}").format(
+            screen=screen.title or screen.__class__.__name__), describe_bindings(screen)))

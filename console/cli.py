@@ -1,0 +1,121 @@
+"""`kontor`: opens the console, or runs a `kontor <noun> <verb>` command without the UI."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import shutil
+import sys
+import tempfile
+
+COMMAND_MODULES = ("console.commands.contacts", "console.commands.admin")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    from core.i18n import _
+
+    p = argparse.ArgumentParser(
+        prog="kontor", description=_("Keyboard-driven backoffice console."))
+    p.add_argument("--db", help=_("database URL or SQLite file (default: KONTOR_DATABASE_URL, "
+                                  "then a file in the XDG data directory)"))
+    p.add_argument("--operator", help=_("act as this operator (default: your OS login)"))
+    p.add_argument("--lang", help=_("interface language: en or de (default: from the "
+                                    "environment)"))
+    p.add_argument("--demo", action="store_true",
+                   help=_("open a throwaway database filled with demo data"))
+    p.add_argument("--no-mouse", action="store_true", help=_("do not capture the mouse"))
+    p.add_argument("--theme", help=_("colour theme, e.g. textual-dark, textual-ansi"))
+    p.add_argument("--version", action="store_true", help=_("print the version and exit"))
+    sub = p.add_subparsers(dest="command")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return p
+
+
+def _pre_language(argv: list[str]) -> str | None:
+    """--lang must be known before the parser's help texts are translated."""
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from core.i18n import _, set_language
+
+    set_language(_pre_language(argv))
+    args = build_parser().parse_args(argv)
+    if args.version:
+        from core import __version__
+
+        print(f"kontor {__version__}")
+        return 0
+    from core.errors import KontorError
+
+    try:
+        if args.command:
+            return _run_command(args)
+        return _run_console(args)
+    except KontorError as exc:
+        print(_("kontor: {error}").format(error=exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def operator_login(args) -> str:
+    return args.operator or os.environ.get("KONTOR_OPERATOR") or getpass.getuser()
+
+
+def _run_command(args) -> int:
+    from core.db import open_database
+    from core.services.operators import sign_in
+
+    db = open_database(args.db, upgrade=getattr(args, "upgrade", True))
+    try:
+        if not getattr(args, "needs_ctx", True):
+            return args.run(args, db)
+        return args.run(args, sign_in(db, operator_login(args)))
+    finally:
+        db.dispose()
+
+
+DEMO_CONTACTS = 2_500
+
+
+def _run_console(args) -> int:
+    from core.db import open_database
+    from core.services.operators import sign_in
+
+    tmpdir = None
+    if args.demo:
+        tmpdir = tempfile.mkdtemp(prefix="kontor-demo-")
+        url = f"sqlite:///{os.path.join(tmpdir, 'demo.db')}"
+    else:
+        url = args.db
+    db = open_database(url)
+    try:
+        ctx = sign_in(db, operator_login(args))
+        if args.demo:
+            from core.services.demo import seed_demo
+
+            seed_demo(ctx, DEMO_CONTACTS)
+        from console.app import KontorApp
+
+        app = KontorApp(ctx, demo=args.demo, theme=args.theme)
+        app.run(mouse=not args.no_mouse)
+        return app.return_code or 0
+    finally:
+        db.dispose()
+        if tmpdir:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

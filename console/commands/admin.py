@@ -1,0 +1,82 @@
+"""`kontor db …`, `kontor operators …`, `kontor demo-data`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from console.commands import emit
+from core.i18n import _
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("db", help=_("database schema"))
+    verbs = p.add_subparsers(dest="verb", required=True)
+    verbs.add_parser("upgrade", help=_("apply pending migrations")).set_defaults(
+        run=db_upgrade, needs_ctx=False, upgrade=False)
+    verbs.add_parser("current", help=_("show the schema revision")).set_defaults(
+        run=db_current, needs_ctx=False, upgrade=False)
+
+    p = sub.add_parser("operators", help=_("operators and roles"))
+    verbs = p.add_subparsers(dest="verb", required=True)
+    ls = verbs.add_parser("list")
+    ls.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    ls.set_defaults(run=operators_list)
+    add = verbs.add_parser("add")
+    add.add_argument("login")
+    add.add_argument("--role", choices=("admin", "agent", "viewer"), default="agent")
+    add.add_argument("--name", default="")
+    add.set_defaults(run=operators_add)
+
+    p = sub.add_parser("demo-data", help=_("fill a database with realistic demo data, fast"))
+    p.add_argument("--contacts", type=int, default=0)
+    p.set_defaults(run=demo_data)
+
+
+def db_upgrade(args, db) -> int:
+    before, after = db.upgrade()
+    print(_("Schema {before} → {after}").format(before=before or "∅", after=after))
+    return 0
+
+
+def db_current(args, db) -> int:
+    from core.db import head_revision
+
+    print(_("Schema {rev} (this Kontor: {head})").format(
+        rev=db.current_revision() or "∅", head=head_revision()))
+    return 0
+
+
+def operators_list(args, ctx) -> int:
+    from core.services import operators
+
+    rows = [o.model_dump() for o in operators.list_operators(ctx)]
+    emit(rows, ("login", "name", "role", "active", "created_at"), args.format)
+    return 0
+
+
+def operators_add(args, ctx) -> int:
+    from core.services import operators
+
+    op = operators.add_operator(ctx, {"login": args.login, "name": args.name, "role": args.role})
+    print(_("Added {login} as {role}.").format(login=op.login, role=op.role))
+    return 0
+
+
+def demo_data(args, ctx) -> int:
+    from core.services import demo
+
+    if args.contacts < 0:
+        print(_("--contacts must be 0 or more"), file=sys.stderr)
+        return 2
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if tty:
+            print(f"\r{done:>10,} / {total:,}", end="", file=sys.stderr, flush=True)
+
+    total = demo.generate_contacts(ctx, args.contacts, progress=progress)
+    if tty:
+        print(file=sys.stderr)
+    print(_("{n} contacts in the database.").format(n=total))
+    return 0

@@ -1,0 +1,142 @@
+"""The contact card: Overview and History tabs; later areas add Products, Orders, …"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from console.calls import run_service
+from console.screens.contacts import confirm_delete, copy_to_clipboard
+from core.i18n import N_, _, format_datetime, format_short_datetime
+from core.services import contacts as contact_service
+from core.services.context import ServiceContext
+
+ACTION_LABELS = {"create": N_("created"), "update": N_("edited"), "delete": N_("deleted")}
+
+
+def _value(v) -> str:
+    if v is None or v == "" or v == []:
+        return "—"
+    if isinstance(v, list):
+        return ", ".join(map(str, v))
+    return str(v)
+
+
+class ContactCard(Screen):
+    BINDINGS = [
+        Binding("escape,q", "back", _("Back")),
+        Binding("e", "edit", _("Edit")),
+        Binding("d", "delete", _("Delete")),
+        Binding("y", "copy_id", _("Copy id")),
+        Binding("left_square_bracket", "tab(-1)", _("Previous tab"), show=False),
+        Binding("right_square_bracket", "tab(1)", _("Next tab"), show=False),
+        Binding("o", "show_tab('overview')", _("Overview"), show=False),
+        Binding("h", "show_tab('history')", _("History"), show=False),
+        Binding("ctrl+r,f5", "reload", _("Refresh")),
+    ]
+
+    def __init__(self, ctx: ServiceContext, contact_id: int):
+        super().__init__()
+        self.ctx, self.contact_id = ctx, contact_id
+        self.contact = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="card-title")
+        with TabbedContent(id="card-tabs", initial="overview"):
+            with TabPane(_("Overview") + " \\[o]", id="overview"):
+                with VerticalScroll():
+                    yield Static("", id="overview-body")
+            with TabPane(_("History") + " \\[h]", id="history"):
+                table = DataTable(id="history-table", cursor_type="row", zebra_stripes=False)
+                yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Contact")
+        table = self.query_one("#history-table", DataTable)
+        table.add_column(_("When"), key="at", width=17)
+        table.add_column(_("Who"), key="who", width=10)
+        table.add_column(_("What"), key="what")
+        self.action_reload()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in {"edit", "delete"} and not self.ctx.can("contacts.write"):
+            return None
+        return True
+
+    def action_reload(self) -> None:
+        run_service(self, contact_service.get_contact, self.ctx, self.contact_id,
+                    on_done=self._show, on_error=self._gone, group="card", exclusive=True)
+        run_service(self, contact_service.contact_history, self.ctx, self.contact_id,
+                    on_done=self._show_history, group="card-history", exclusive=True)
+
+    def _gone(self, exc: Exception) -> None:
+        from console.calls import show_error
+
+        show_error(self, exc)
+        self.dismiss(None)
+
+    def _show(self, contact) -> None:
+        self.contact = contact
+        self.query_one("#card-title", Static).update(
+            f"[b]{escape(contact.name)}[/b]  #{contact.id}  {escape(contact.email)}")
+        rows = [
+            (_("Name"), contact.name), (_("Email"), contact.email), (_("Phone"), contact.phone),
+            (_("Language"), contact.language), (_("Tags"), contact.tags),
+            (_("Created"), format_datetime(contact.created_at)),
+            (_("Last change"), _("{at} by {who}").format(
+                at=format_datetime(contact.updated_at), who=contact.updated_by)),
+            (_("Version"), contact.version),
+        ]
+        width = max(len(k) for k, _v in rows) + 2
+        body = "\n".join(f"{escape(k).ljust(width)}{escape(_value(v))}" for k, v in rows)
+        body += "\n\n" + _("Notes") + "\n" + escape(contact.notes or "—")
+        self.query_one("#overview-body", Static).update(body)
+
+    def _show_history(self, entries) -> None:
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        for entry in entries:
+            action = _(ACTION_LABELS.get(entry.action, entry.action))
+            changes = entry.changes()
+            if entry.action == "update":
+                what = "; ".join(f"{k}: {_value(b)} → {_value(a)}" for k, b, a in changes)
+            else:
+                what = action
+            table.add_row(format_short_datetime(entry.at), entry.operator,
+                          f"{action}: {what}" if entry.action == "update" else what,
+                          key=str(entry.id))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        ids = [p.id for p in tabs.query(TabPane)]
+        i = ids.index(tabs.active) if tabs.active in ids else 0
+        tabs.active = ids[(i + step) % len(ids)]
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_edit(self) -> None:
+        from console.screens.contact_form import ContactForm
+
+        if self.contact is None:
+            return
+        self.app.push_screen(ContactForm(self.ctx, self.contact),
+                             callback=lambda c: c and self.action_reload())
+
+    def action_delete(self) -> None:
+        if self.contact is not None:
+            confirm_delete(self, self.contact, on_deleted=partial(self.dismiss, None))
+
+    def action_copy_id(self) -> None:
+        copy_to_clipboard(self, str(self.contact_id))

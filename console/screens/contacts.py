@@ -1,0 +1,245 @@
+"""Contacts: search-as-you-type over the whole table, one window of rows at a time."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Static
+
+from console.calls import run_service, show_error
+from console.widgets.confirm import ConfirmDialog
+from console.widgets.windowed_table import Column, WindowedTable
+from core.i18n import _, format_number, format_short_date, ngettext
+from core.schemas.common import Window
+from core.services import contacts as contact_service
+from core.services.context import ServiceContext
+
+SEARCH_DELAY = 0.12  # seconds of quiet typing before the list follows
+
+
+class ContactSource:
+    """The contacts matching one query, as the windowed table asks for them."""
+
+    def __init__(self, ctx: ServiceContext, query: str):
+        self.ctx, self.query = ctx, query
+
+    def count(self) -> int:
+        return contact_service.count_contacts(self.ctx, self.query)
+
+    def fetch(self, window: Window):
+        return contact_service.list_contacts(self.ctx, self.query, window)
+
+
+def contact_columns() -> list[Column]:
+    return [
+        Column("name", _("Name"), None, min_width=14),
+        Column("email", _("Email"), None, min_width=14),
+        Column("phone", _("Phone"), 15),
+        Column("language", _("Lang"), 4),
+        Column("created_at", _("Created"), 10, render=format_short_date),
+    ]
+
+
+class ColumnHeader(Static):
+    """The column titles of a windowed table, aligned with its rows."""
+
+    def __init__(self, table: WindowedTable, **kw):
+        super().__init__(**kw)
+        self.table = table
+
+    def render(self):
+        return self.table.header_text(self.table.content_width or self.size.width)
+
+
+class ContactsScreen(Screen):
+    """The CRM list: `/` search, `enter` open the card, `n` new, `e` edit, `d` delete."""
+
+    BINDINGS = [
+        Binding("slash", "search", _("Search")),
+        Binding("n", "new", _("New")),
+        Binding("e", "edit", _("Edit")),
+        Binding("d", "delete", _("Delete")),
+        Binding("y", "copy_id", _("Copy id"), show=False),
+        Binding("ctrl+r,f5", "reload", _("Refresh"), show=False),
+        Binding("escape", "clear_search", _("Clear search"), show=False),
+    ]
+
+    def __init__(self, ctx: ServiceContext):
+        super().__init__()
+        self.ctx = ctx
+        self._debounce: Timer | None = None
+        self.query_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=_("Search name, email or phone  (/)"), id="search",
+                    compact=True)
+        yield Static("", id="status")
+        table = WindowedTable(contact_columns(), id="contacts")
+        yield ColumnHeader(table, id="contacts-header")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Contacts")
+        self.sub_title = f"{self.ctx.operator} ({_(self.ctx.role)})"
+        table = self.query_one(WindowedTable)
+        table.set_source(ContactSource(self.ctx, ""))
+        table.focus()
+
+    # -- search ---------------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(SEARCH_DELAY, partial(self.apply_search, event.value))
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.apply_search(event.value)
+        self.query_one(WindowedTable).focus()
+
+    def apply_search(self, text: str) -> None:
+        if text == self.query_text and self.query_one(WindowedTable).total is not None:
+            return
+        self.query_text = text
+        self.query_one("#status", Static).update(_("Searching…"))
+        self.query_one(WindowedTable).set_source(ContactSource(self.ctx, text))
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            self.query_one(WindowedTable).focus()
+        elif search.value:
+            search.value = ""
+            self.apply_search("")
+
+    def on_key(self, event) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus and event.key == "down":
+            self.query_one(WindowedTable).focus()
+            event.stop()
+
+    # -- list -----------------------------------------------------------------------------
+
+    @on(WindowedTable.Loaded)
+    def _loaded(self, event: WindowedTable.Loaded) -> None:
+        self._update_status()
+
+    @on(WindowedTable.CursorMoved)
+    def _moved(self, event: WindowedTable.CursorMoved) -> None:
+        self._update_status()
+
+    @on(WindowedTable.Failed)
+    def _failed(self, event: WindowedTable.Failed) -> None:
+        show_error(self, event.error)
+
+    def _update_status(self) -> None:
+        table = self.query_one(WindowedTable)
+        total = table.total or 0
+        text = ngettext("{n} contact", "{n} contacts", total).format(n=format_number(total))
+        if self.query_text:
+            text = ngettext("{n} match for “{q}”", "{n} matches for “{q}”", total).format(
+                n=format_number(total), q=self.query_text)
+            row = table.row_at(0)
+            if row is not None and row.key[0] == contact_service.NEWEST_FIRST:
+                text += " · " + _("newest first (type more to sort by name)")
+        if total:
+            text += " · " + _("row {i}").format(i=format_number(table.cursor + 1))
+        self.query_one("#status", Static).update(text)
+
+    @on(WindowedTable.Activated)
+    def _open(self, event: WindowedTable.Activated) -> None:
+        self.open_card(event.row.id)
+
+    def open_card(self, contact_id: int) -> None:
+        from console.screens.contact_card import ContactCard
+
+        self.app.push_screen(ContactCard(self.ctx, contact_id),
+                             callback=lambda _r: self.query_one(WindowedTable).refresh_data())
+
+    # -- actions --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in {"new", "edit", "delete"} and not self.ctx.can("contacts.write"):
+            return None  # shown disabled: viewers read only (core refuses anyway)
+        return True
+
+    def _current_id(self) -> int | None:
+        row = self.query_one(WindowedTable).current_row
+        return row.id if row else None
+
+    def action_reload(self) -> None:
+        self.query_one(WindowedTable).refresh_data()
+
+    def action_new(self) -> None:
+        from console.screens.contact_form import ContactForm
+
+        def created(contact) -> None:
+            if contact is not None:
+                self.notify(_("Created {name}.").format(name=contact.name))
+                self.open_card(contact.id)
+
+        self.app.push_screen(ContactForm(self.ctx, None), callback=created)
+
+    def action_edit(self) -> None:
+        from console.screens.contact_form import ContactForm
+
+        contact_id = self._current_id()
+        if contact_id is None:
+            return
+
+        def loaded(contact) -> None:
+            self.app.push_screen(ContactForm(self.ctx, contact),
+                                 callback=lambda c: c and self.action_reload())
+
+        run_service(self, contact_service.get_contact, self.ctx, contact_id, on_done=loaded)
+
+    def action_delete(self) -> None:
+        contact_id = self._current_id()
+        if contact_id is None:
+            return
+        run_service(self, contact_service.get_contact, self.ctx, contact_id,
+                    on_done=partial(confirm_delete, self, on_deleted=self.action_reload))
+
+    def action_copy_id(self) -> None:
+        contact_id = self._current_id()
+        if contact_id is not None:
+            copy_to_clipboard(self, str(contact_id))
+
+
+def copy_to_clipboard(node, value: str) -> None:
+    """OSC 52: reaches the agent's own clipboard through SSH and tmux (set-clipboard on)."""
+    node.app.copy_to_clipboard(value)
+    node.notify(_("Copied {value}").format(value=value))
+
+
+def confirm_delete(screen: Screen, contact, *, on_deleted) -> None:
+    """Ask (No focused), then delete with the version that was shown."""
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+
+        def done(_result) -> None:
+            screen.notify(_("Deleted {name}.").format(name=contact.name))
+            on_deleted()
+
+        run_service(screen, contact_service.delete_contact, screen.ctx, contact.id,
+                    expected_version=contact.version, on_done=done)
+
+    screen.app.push_screen(
+        ConfirmDialog(_("Delete {name}?").format(name=contact.name),
+                      _("{email} — the audit trail keeps a record.").format(
+                          email=contact.email),
+                      yes=_("Delete")),
+        callback=answered)

@@ -1,0 +1,321 @@
+"""A table over a list of any length: only the rows on screen are ever fetched and drawn.
+
+The widget knows the total (counted in SQL) and keeps pages of rows it has fetched. A page
+next to a known page is fetched by keyset (after/before that page's edge key); a page far
+away by offset, the last page from the end. Fetches run in thread workers; the rows come
+back to the event loop with `call_from_thread` and only then touch the widget.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from core.i18n import _
+from core.schemas.common import Window
+
+PAGE = 100
+MAX_PAGES = 40
+
+
+class Row(Protocol):
+    key: tuple
+    id: Any
+
+
+class Source(Protocol):
+    """What the table shows: a count and windows of rows, both answered by a service."""
+
+    def count(self) -> int: ...
+
+    def fetch(self, window: Window) -> Sequence[Row]: ...
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int | None = None  # None: shares the space left over
+    min_width: int = 8
+    render: Callable[[Any], str] | None = None
+    justify: str = "left"
+
+
+class WindowedTable(ScrollView, can_focus=True):
+    """Rows of a `Source`, drawn through the line API; j/k/g/G and arrows move the cursor."""
+
+    DEFAULT_CSS = """
+    WindowedTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("down,j", "cursor_down", _("Down"), show=False),
+        Binding("up,k", "cursor_up", _("Up"), show=False),
+        Binding("pagedown,ctrl+f", "page_down", _("Page down"), show=False),
+        Binding("pageup,ctrl+b", "page_up", _("Page up"), show=False),
+        Binding("home,g", "first", _("First row"), show=False),
+        Binding("end,G", "last", _("Last row"), show=False),
+        Binding("enter", "activate", _("Open"), show=True),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Activated(Message):
+        """Enter was pressed on a row."""
+
+        def __init__(self, table: WindowedTable, row: Row):
+            self.table, self.row = table, row
+            super().__init__()
+
+    class CursorMoved(Message):
+        def __init__(self, table: WindowedTable, row: Row | None):
+            self.table, self.row = table, row
+            super().__init__()
+
+    class Loaded(Message):
+        """The total is known (after a new source or a refresh)."""
+
+        def __init__(self, table: WindowedTable, total: int):
+            self.table, self.total = table, total
+            super().__init__()
+
+    class Failed(Message):
+        def __init__(self, table: WindowedTable, error: Exception):
+            self.table, self.error = table, error
+            super().__init__()
+
+    def __init__(self, columns: Sequence[Column], *, name: str | None = None,
+                 id: str | None = None, classes: str | None = None):
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self.total: int | None = None
+        self._source: Source | None = None
+        self._generation = 0
+        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self._pending: set[int] = set()
+        self._keep_key: Any = None
+
+    # -- data ------------------------------------------------------------------------------
+
+    def set_source(self, source: Source, *, keep_cursor_on: Any = None) -> None:
+        """Show `source` from its first row (or from the row with id `keep_cursor_on`)."""
+        self._source = source
+        self._generation += 1
+        self._pages.clear()
+        self._pending.clear()
+        self._keep_key = keep_cursor_on
+        self._load_total(self._generation, source)
+
+    def refresh_data(self) -> None:
+        """Fetch everything again, keeping the cursor on the same row where it still exists."""
+        if self._source is not None:
+            row = self.current_row
+            self.set_source(self._source, keep_cursor_on=row.id if row else None)
+
+    @property
+    def current_row(self) -> Row | None:
+        return self.row_at(self.cursor)
+
+    def row_at(self, index: int) -> Row | None:
+        page = self._pages.get(index // PAGE)
+        if page is None:
+            return None
+        offset = index % PAGE
+        return page[offset] if offset < len(page) else None
+
+    @work(thread=True, exclusive=True, group="windowed-total", exit_on_error=False)
+    def _load_total(self, generation: int, source: Source) -> None:
+        try:
+            first = list(source.fetch(Window(limit=PAGE)))
+            total = source.count() if len(first) == PAGE else len(first)
+        except Exception as exc:  # shown to the user, never crashes the app
+            self.app.call_from_thread(self.post_message, WindowedTable.Failed(self, exc))
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._total_loaded, generation, total, first)
+
+    def _total_loaded(self, generation: int, total: int, first: list[Row]) -> None:
+        if generation != self._generation:
+            return
+        self.total = total
+        self._store(0, first)
+        self.virtual_size = Size(self.size.width, total)
+        cursor = 0
+        if self._keep_key is not None:
+            cursor = next((i for i, r in enumerate(first) if r.id == self._keep_key), 0)
+        self.cursor = min(cursor, max(total - 1, 0))
+        self.scroll_to(y=0, animate=False)
+        self.refresh()
+        self.post_message(WindowedTable.Loaded(self, total))
+        self.post_message(WindowedTable.CursorMoved(self, self.current_row))
+
+    def _store(self, page: int, rows: list[Row]) -> None:
+        self._pages[page] = rows
+        self._pages.move_to_end(page)
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+
+    def _window_for(self, page: int) -> Window:
+        assert self.total is not None
+        prev, nxt = self._pages.get(page - 1), self._pages.get(page + 1)
+        size = min(PAGE, self.total - page * PAGE)
+        if prev and len(prev) == PAGE:
+            return Window(after=prev[-1].key, limit=size)
+        if nxt:
+            return Window(before=nxt[0].key, limit=size)
+        if (page + 1) * PAGE >= self.total:
+            return Window(from_end=True, limit=size)
+        return Window(offset=page * PAGE, limit=size)
+
+    def _request(self, page: int) -> None:
+        if page in self._pages or page in self._pending or self._source is None:
+            return
+        if self.total is None or page * PAGE >= self.total:
+            return
+        self._pending.add(page)
+        self._load_page(self._generation, self._source, page, self._window_for(page))
+
+    @work(thread=True, exit_on_error=False)
+    def _load_page(self, generation: int, source: Source, page: int, window: Window) -> None:
+        try:
+            rows = list(source.fetch(window))
+        except Exception as exc:
+            self.app.call_from_thread(self.post_message, WindowedTable.Failed(self, exc))
+            return
+        self.app.call_from_thread(self._page_loaded, generation, page, rows)
+
+    def _page_loaded(self, generation: int, page: int, rows: list[Row]) -> None:
+        if generation != self._generation:
+            return
+        self._pending.discard(page)
+        self._store(page, rows)
+        self.refresh()
+        if self.cursor // PAGE == page:
+            self.post_message(WindowedTable.CursorMoved(self, self.current_row))
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def widths(self, width: int) -> list[int]:
+        fixed = sum(c.width for c in self.columns if c.width) + len(self.columns) - 1
+        flex = [c for c in self.columns if not c.width]
+        spare = max(width - fixed, 0)
+        out = []
+        for c in self.columns:
+            if c.width:
+                out.append(c.width)
+            else:
+                out.append(max(c.min_width, spare // max(len(flex), 1)))
+        return out
+
+    def header_text(self, width: int) -> Text:
+        return self._line([c.label for c in self.columns], width)
+
+    def _line(self, cells: list[str], width: int) -> Text:
+        parts = []
+        for col, w, value in zip(self.columns, self.widths(width), cells):
+            value = value.replace("\n", " ")
+            if len(value) > w:
+                value = value[: max(w - 1, 0)] + "…"
+            parts.append(value.rjust(w) if col.justify == "right" else value.ljust(w))
+        return Text(" ".join(parts)[:width].ljust(width))
+
+    def cells(self, row: Row) -> list[str]:
+        out = []
+        for col in self.columns:
+            value = getattr(row, col.key, "")
+            out.append(col.render(value) if col.render else ("" if value is None else str(value)))
+        return out
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.content_width
+        base = self.rich_style
+        if self.total is None or index >= self.total:
+            return Strip.blank(width, base)
+        row = self.row_at(index)
+        if row is None:
+            self._request(index // PAGE)
+            text = Text("…".ljust(width))
+        else:
+            text = self._line(self.cells(row), width)
+        style = base
+        if index == self.cursor:
+            style = base + (Style(reverse=True) if self.has_focus else Style(underline=True))
+        return Strip([Segment(text.plain, style)], width)
+
+    @property
+    def content_width(self) -> int:
+        """The width rows are drawn in: the widget less its vertical scrollbar."""
+        return self.scrollable_content_region.width or self.size.width
+
+    def on_resize(self) -> None:
+        if self.total is not None:
+            self.virtual_size = Size(self.size.width, self.total)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- cursor ----------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if self.total is None:
+            return
+        top = self.scroll_offset.y
+        height = max(self.size.height, 1)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + height:
+            self.scroll_to(y=new - height + 1, animate=False)
+        self.refresh()
+        self.post_message(WindowedTable.CursorMoved(self, self.current_row))
+
+    def _move(self, delta: int | None = None, to: int | None = None) -> None:
+        if not self.total:
+            return
+        target = to if to is not None else self.cursor + (delta or 0)
+        self.cursor = max(0, min(target, self.total - 1))
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_page_down(self) -> None:
+        self._move(max(self.size.height - 1, 1))
+
+    def action_page_up(self) -> None:
+        self._move(-max(self.size.height - 1, 1))
+
+    def action_first(self) -> None:
+        self._move(to=0)
+
+    def action_last(self) -> None:
+        if self.total:
+            self._move(to=self.total - 1)
+
+    def action_activate(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(WindowedTable.Activated(self, row))
+
+    def on_click(self, event) -> None:
+        index = self.scroll_offset.y + event.y
+        if self.total and index < self.total:
+            self.cursor = index
