@@ -34,13 +34,20 @@ class KontorApp(App):
         self.ctx = ctx
         self.demo = demo
         self._requested_theme = theme
+        # One mode per area: each keeps its own screen stack, so coming back to an area
+        # finds it as it was left (search, cursor, open card).
+        for area, factory in self.areas().items():
+            self.add_mode(area, factory)
 
-    def get_default_screen(self):
+    def areas(self) -> dict:
         from console.screens.contacts import ContactsScreen
+        from console.screens.operators import OperatorsScreen
 
-        return ContactsScreen(self.ctx)
+        return {"contacts": lambda: ContactsScreen(self.ctx),
+                "operators": lambda: OperatorsScreen(self.ctx)}
 
     def on_mount(self) -> None:
+        self.switch_mode("contacts")
         self.title = "Kontor" + (" — " + _("demo") if self.demo else "")
         if self._requested_theme:
             if self._requested_theme in self.available_themes:
@@ -62,18 +69,8 @@ class KontorApp(App):
         ]
 
     def action_area(self, area: str) -> None:
-        from console.screens.contacts import ContactsScreen
-        from console.screens.operators import OperatorsScreen
-
-        target = {"contacts": ContactsScreen, "operators": OperatorsScreen}[area]
-        # Back to the base screen first, so areas never pile up on the stack.
-        while len(self.screen_stack) > 1:
-            self.pop_screen()
-        if not isinstance(self.screen, target):
-            if area == "contacts":
-                self.switch_screen(ContactsScreen(self.ctx))
-            else:
-                self.switch_screen(OperatorsScreen(self.ctx))
+        if self.current_mode != area:
+            self.switch_mode(area)
 
     def action_set_theme(self, name: str) -> None:
         self.theme = name

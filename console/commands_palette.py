@@ -22,7 +22,8 @@ class KontorCommands(Provider):
                 continue
             seen.add(b.action)
             target = active.node
-            out.append((b.description, _("key: {key}").format(key=app.get_key_display(b)),
+            out.append((b.tooltip or b.description,
+                        _("key: {key}").format(key=app.get_key_display(b)),
                         partial(target.run_action, b.action)))
         for label, help_text, action in app.global_commands():
             out.append((label, help_text, partial(app.run_action, action)))

@@ -31,9 +31,9 @@ def _value(v) -> str:
 class ContactCard(Screen):
     BINDINGS = [
         Binding("escape,q", "back", _("Back")),
-        Binding("e", "edit", _("Edit")),
-        Binding("d", "delete", _("Delete")),
-        Binding("y", "copy_id", _("Copy id")),
+        Binding("e", "edit", _("Edit"), tooltip=_("Edit this contact")),
+        Binding("d", "delete", _("Delete"), tooltip=_("Delete this contact")),
+        Binding("y", "copy_id", _("Copy id"), tooltip=_("Copy the contact's id to the clipboard")),
         Binding("left_square_bracket", "tab(-1)", _("Previous tab"), show=False),
         Binding("right_square_bracket", "tab(1)", _("Next tab"), show=False),
         Binding("o", "show_tab('overview')", _("Overview"), show=False),

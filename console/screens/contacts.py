@@ -60,12 +60,14 @@ class ContactsScreen(Screen):
     """The CRM list: `/` search, `enter` open the card, `n` new, `e` edit, `d` delete."""
 
     BINDINGS = [
-        Binding("slash", "search", _("Search")),
-        Binding("n", "new", _("New")),
-        Binding("e", "edit", _("Edit")),
-        Binding("d", "delete", _("Delete")),
-        Binding("y", "copy_id", _("Copy id"), show=False),
-        Binding("ctrl+r,f5", "reload", _("Refresh"), show=False),
+        Binding("slash", "search", _("Search"), tooltip=_("Search contacts")),
+        Binding("n", "new", _("New"), tooltip=_("New contact")),
+        Binding("e", "edit", _("Edit"), tooltip=_("Edit the selected contact")),
+        Binding("d", "delete", _("Delete"), tooltip=_("Delete the selected contact")),
+        Binding("y", "copy_id", _("Copy id"), show=False,
+                tooltip=_("Copy the contact's id to the clipboard")),
+        Binding("ctrl+r,f5", "reload", _("Refresh"), show=False,
+                tooltip=_("Refresh the contact list")),
         Binding("escape", "clear_search", _("Clear search"), show=False),
     ]
 

@@ -17,7 +17,7 @@ def describe_bindings(screen: Screen) -> list[tuple[str, str]]:
     seen: dict[str, list[str]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        desc = binding.description or binding.tooltip
+        desc = binding.tooltip or binding.description
         if not desc or not active.enabled:
             continue
         label = screen.app.get_key_display(binding)
