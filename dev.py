@@ -4,7 +4,11 @@
     python3 dev.py demo    # create .venv if needed, open the console on a demo database
     python3 dev.py test    # create .venv if needed, run the whole test suite
 
-Everything else (`python3 dev.py kontor ARGS`, `python3 dev.py bench`) is convenience.
+Everything else is convenience:
+
+    python3 dev.py kontor ARGS   # the kontor command from .venv
+    python3 dev.py bench         # the benchmarks (JSON on stdout)
+    python3 dev.py i18n          # extract messages, update and compile the catalogs
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ def ensure_venv() -> None:
 
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "help"
-    if cmd not in {"demo", "test", "kontor", "bench"}:
+    if cmd not in {"demo", "test", "kontor", "bench", "i18n"}:
         print(__doc__)
         return 0 if cmd in {"help", "-h", "--help"} else 2
     ensure_venv()
@@ -53,6 +57,8 @@ def main(argv: list[str]) -> int:
         args = [str(BIN / "kontor"), "--demo", *argv[1:]]
     elif cmd == "kontor":
         args = [str(BIN / "kontor"), *argv[1:]]
+    elif cmd == "i18n":
+        args = [str(PY), str(ROOT / "tools" / "i18n.py")]
     elif cmd == "bench":
         args = [str(PY), str(ROOT / "benchmarks" / "run_all.py"), *argv[1:]]
     else:

@@ -9,7 +9,8 @@ import shutil
 import sys
 import tempfile
 
-COMMAND_MODULES = ("console.commands.contacts", "console.commands.admin")
+COMMAND_MODULES = ("console.commands.contacts", "console.commands.admin",
+                   "console.commands.plans", "console.commands.billing")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,10 +75,15 @@ def operator_login(args) -> str:
 
 
 def _run_command(args) -> int:
-    from core.db import open_database
+    if not getattr(args, "needs_db", True):  # e.g. `simulate`: must not open a database
+        return args.run(args, None)
+    from core.db import Database, open_database, resolve_url
     from core.services.operators import sign_in
 
-    db = open_database(args.db, upgrade=getattr(args, "upgrade", True))
+    if getattr(args, "checks_schema", True):
+        db = open_database(args.db)
+    else:  # `kontor db …` looks at or upgrades the schema itself
+        db = Database(resolve_url(args.db))
     try:
         if not getattr(args, "needs_ctx", True):
             return args.run(args, db)

@@ -13,9 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("db", help=_("database schema"))
     verbs = p.add_subparsers(dest="verb", required=True)
     verbs.add_parser("upgrade", help=_("apply pending migrations")).set_defaults(
-        run=db_upgrade, needs_ctx=False, upgrade=False)
+        run=db_upgrade, needs_ctx=False, checks_schema=False)
     verbs.add_parser("current", help=_("show the schema revision")).set_defaults(
-        run=db_current, needs_ctx=False, upgrade=False)
+        run=db_current, needs_ctx=False, checks_schema=False)
 
     p = sub.add_parser("operators", help=_("operators and roles"))
     verbs = p.add_subparsers(dest="verb", required=True)

@@ -6,9 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.i18n import _
+from core.i18n import N_, _
 
 Role = Literal["admin", "agent", "viewer"]
+ROLE_NAMES = {"admin": N_("admin"), "agent": N_("agent"), "viewer": N_("viewer")}
 LOGIN_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
