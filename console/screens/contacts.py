@@ -148,6 +148,9 @@ class ContactsScreen(Screen):
     def _update_status(self) -> None:
         table = self.query_one(WindowedTable)
         total = table.total or 0
+        if not table.counted:
+            self.query_one("#status", Static).update(_("Counting…"))
+            return
         text = ngettext("{n} contact", "{n} contacts", total).format(n=format_number(total))
         if self.query_text:
             text = ngettext("{n} match for “{q}”", "{n} matches for “{q}”", total).format(

@@ -102,6 +102,7 @@ class WindowedTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.columns = list(columns)
         self.total: int | None = None
+        self.counted = False  # False while `total` is only the rows fetched so far
         self._source: Source | None = None
         self._generation = 0
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
@@ -114,6 +115,7 @@ class WindowedTable(ScrollView, can_focus=True):
         """Show `source` from its first row (or from the row with id `keep_cursor_on`)."""
         self._source = source
         self._generation += 1
+        self.counted = False
         self._pages.clear()
         self._pending.clear()
         self._keep_key = keep_cursor_on
@@ -138,29 +140,47 @@ class WindowedTable(ScrollView, can_focus=True):
 
     @work(thread=True, exclusive=True, group="windowed-total", exit_on_error=False)
     def _load_total(self, generation: int, source: Source) -> None:
+        # Two steps: the first rows go on screen at once; the count (a scan of an index on
+        # a big table) follows a moment later.
+        worker = get_current_worker()
         try:
             first = list(source.fetch(Window(limit=PAGE)))
-            total = source.count() if len(first) == PAGE else len(first)
+            if len(first) < PAGE:
+                self.app.call_from_thread(self._first_loaded, generation, first, len(first))
+                return
+            self.app.call_from_thread(self._first_loaded, generation, first, None)
+            total = source.count()
         except Exception as exc:  # shown to the user, never crashes the app
             self.app.call_from_thread(self.post_message, WindowedTable.Failed(self, exc))
             return
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._total_loaded, generation, total, first)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._count_loaded, generation, total)
 
-    def _total_loaded(self, generation: int, total: int, first: list[Row]) -> None:
+    def _first_loaded(self, generation: int, first: list[Row], total: int | None) -> None:
         if generation != self._generation:
             return
-        self.total = total
+        self.counted = total is not None
+        self.total = total if total is not None else len(first)
         self._store(0, first)
-        self.virtual_size = Size(self.size.width, total)
+        self.virtual_size = Size(self.size.width, self.total)
         cursor = 0
         if self._keep_key is not None:
             cursor = next((i for i, r in enumerate(first) if r.id == self._keep_key), 0)
-        self.cursor = min(cursor, max(total - 1, 0))
+        self.cursor = min(cursor, max(self.total - 1, 0))
         self.scroll_to(y=0, animate=False)
         self.refresh()
-        self.post_message(WindowedTable.Loaded(self, total))
+        if self.counted:
+            self.post_message(WindowedTable.Loaded(self, self.total))
         self.post_message(WindowedTable.CursorMoved(self, self.current_row))
+
+    def _count_loaded(self, generation: int, total: int) -> None:
+        if generation != self._generation:
+            return
+        self.total, self.counted = total, True
+        self.virtual_size = Size(self.size.width, total)
+        self.cursor = min(self.cursor, max(total - 1, 0))
+        self.refresh()
+        self.post_message(WindowedTable.Loaded(self, total))
 
     def _store(self, page: int, rows: list[Row]) -> None:
         self._pages[page] = rows
@@ -183,7 +203,7 @@ class WindowedTable(ScrollView, can_focus=True):
     def _request(self, page: int) -> None:
         if page in self._pages or page in self._pending or self._source is None:
             return
-        if self.total is None or page * PAGE >= self.total:
+        if self.total is None or not self.counted or page * PAGE >= self.total:
             return
         self._pending.add(page)
         self._load_page(self._generation, self._source, page, self._window_for(page))
