@@ -9,8 +9,7 @@ import shutil
 import sys
 import tempfile
 
-COMMAND_MODULES = ("console.commands.contacts", "console.commands.admin",
-                   "console.commands.plans", "console.commands.billing")
+COMMAND_MODULES = ("console.commands.contacts", "console.commands.admin")
 
 
 def build_parser() -> argparse.ArgumentParser:
