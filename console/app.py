@@ -62,7 +62,7 @@ class KontorApp(App):
             (_("Go to contacts"), "1", "area('contacts')"),
             (_("Go to operators"), "9", "area('operators')"),
             (_("Help: keys of this screen"), "? / F1", "help"),
-            (_("Switch to the 16-colour theme"), "textual-ansi", "set_theme('textual-ansi')"),
+            (_("Switch to the 16-colour theme"), "ansi-dark", "set_theme('ansi-dark')"),
             (_("Switch to the dark theme"), "textual-dark", "set_theme('textual-dark')"),
             (_("Switch to the light theme"), "textual-light", "set_theme('textual-light')"),
             (_("Quit"), "ctrl+q", "quit"),

@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true",
                    help=_("open a throwaway database filled with demo data"))
     p.add_argument("--no-mouse", action="store_true", help=_("do not capture the mouse"))
-    p.add_argument("--theme", help=_("colour theme, e.g. textual-dark, textual-ansi"))
+    p.add_argument("--theme", help=_("colour theme, e.g. textual-dark, ansi-dark"))
     p.add_argument("--version", action="store_true", help=_("print the version and exit"))
     sub = p.add_subparsers(dest="command")
     for name in COMMAND_MODULES:

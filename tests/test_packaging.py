@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,8 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_wheel_carries_styles_migrations_and_catalogs_and_runs(tmp_path):
+    # Build from a clean copy: an in-tree build/ directory could carry stale files.
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "*.egg-info", "__pycache__", ".hypothesis", "tests"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                    "--disable-pip-version-check", "-w", str(tmp_path), str(ROOT)],
+                    "--disable-pip-version-check", "-w", str(tmp_path), str(src)],
                    check=True, capture_output=True)
     wheel = next(tmp_path.glob("kontor-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -146,6 +146,8 @@ class ContactsScreen(Screen):
         show_error(self, event.error)
 
     def _update_status(self) -> None:
+        # The scrollbar may have just appeared: realign the titles once layout has run.
+        self.call_after_refresh(self.query_one(ColumnHeader).refresh)
         table = self.query_one(WindowedTable)
         total = table.total or 0
         if not table.counted:

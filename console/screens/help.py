@@ -12,13 +12,19 @@ from textual.widgets import Static
 from core.i18n import _
 
 
+# Inherited from Textual's scroll views and app; noise in a list of what Kontor's keys do.
+HIDDEN_ACTIONS = {"scroll_left", "scroll_right", "page_left", "page_right", "scroll_home",
+                  "scroll_end", "focus_next", "focus_previous", "screen.copy_text",
+                  "copy_text", "help_quit", "command_palette"}
+
+
 def describe_bindings(screen: Screen) -> list[tuple[str, str]]:
     """(keys, description) of the active bindings of `screen` and its focused widget."""
     seen: dict[str, list[str]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
         desc = binding.tooltip or binding.description
-        if not desc or not active.enabled:
+        if not desc or not active.enabled or binding.action in HIDDEN_ACTIONS:
             continue
         label = screen.app.get_key_display(binding)
         seen.setdefault(desc, [])
