@@ -246,3 +246,15 @@ async def test_colon_opens_the_palette_and_number_keys_switch_areas(admin_app):
         await pilot.press("colon")
         await settle(pilot)
         assert pilot.app.screen.__class__.__name__ == "CommandPalette"
+
+
+async def test_cursor_row_is_marked_without_colour(admin_app, monkeypatch):
+    """Reverse video marks the cursor: it survives 16 colours and NO_COLOR."""
+    async with admin_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = pilot.app.screen.query_one(WindowedTable)
+        await pilot.press("j")
+        cursor_line = table.render_line(1)
+        other_line = table.render_line(0)
+        assert any(seg.style and seg.style.reverse for seg in cursor_line)
+        assert not any(seg.style and seg.style.reverse for seg in other_line)
