@@ -10,7 +10,7 @@ from core.i18n import _
 # Pragmatic address check: one @, a dot in the domain, no spaces; what people mistype.
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()/.-]{3,40}$")
-LANG_RE = re.compile(r"^[a-z]{2}([-_][A-Za-z]{2})?$")
+LANG_RE = re.compile(r"^[A-Za-z]{2}([-_][A-Za-z]{2})?$")
 
 
 class ContactInput(BaseModel):
@@ -60,6 +60,8 @@ class ContactInput(BaseModel):
     def _tags(cls, v):
         if isinstance(v, str):
             v = v.split(",")
+        elif v is not None and not isinstance(v, (list, tuple, set)):
+            raise ValueError(_("Invalid value."))
         tags: list[str] = []
         for t in v or []:
             t = str(t).strip()

@@ -267,7 +267,8 @@ def _email_taken(session: Session, email: str, except_id: int | None = None) -> 
 
 
 def _apply(c: Contact, inp: ContactInput) -> None:
-    c.name, c.sort_key = inp.name, inp.name.lower()
+    # lower() can lengthen a name ("İ" → "i̇"); the key column holds 200 characters.
+    c.name, c.sort_key = inp.name, inp.name.lower()[:200]
     c.email, c.email_key = inp.email, inp.email.lower()
     c.phone, c.language, c.tags, c.notes = inp.phone, inp.language, inp.tags, inp.notes
     c.search_doc = search_document(inp.name, inp.email, inp.phone)

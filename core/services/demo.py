@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from core.errors import DatabaseError
+from core.i18n import _
 from core.migrations.fts import FTS_INSERT_TRIGGER
 from core.models import Contact, utcnow
 from core.services import audit
-from core.services.contacts import search_document
 from core.services.context import ServiceContext, require
 
 FIRST = {
@@ -107,8 +108,20 @@ def generate_contacts(ctx: ServiceContext, count: int, *, chunk: int = 100_000,
                 rows = [r[:9] + (r[9].strftime(_SQLITE_TS),) * 2 + r[11:] for r in rows]
                 # Indexing the chunk in one statement is 3x faster than the per-row trigger;
                 # the trigger is back before the transaction commits, so no reader sees a gap.
+                # An explicit BEGIN: sqlite3 would run the DDL outside the transaction, and a
+                # failed chunk would leave the trigger dropped for good.
+                cur.execute("BEGIN IMMEDIATE")
                 cur.execute("DROP TRIGGER contacts_fts_ai")
-            cur.executemany(sql, rows)
+            try:
+                cur.executemany(sql, rows)
+            except Exception as exc:  # a clash with existing data: say so, keep the DB as it was
+                raw.rollback()
+                if "unique" in str(exc).lower():
+                    raise DatabaseError(_(
+                        "Demo data would repeat an email address that is already in the "
+                        "database ({error}); nothing of this chunk was written.").format(
+                            error=exc)) from exc
+                raise
             if sqlite:
                 cur.execute("INSERT INTO contacts_fts(rowid, search_doc) SELECT id, search_doc "
                             "FROM contacts WHERE id >= ?", (first_id,))

@@ -30,7 +30,7 @@ def _out(op: Operator) -> OperatorOut:
 def sign_in(db: Database, login: str) -> ServiceContext:
     """The context for `login`; on an empty operators table, `login` becomes the first admin."""
     login = login.strip()
-    OperatorInput(login=login)  # refuse unusable logins early
+    _validate({"login": login})  # refuse unusable logins early, as a field error
     with db.transaction() as session:
         op = session.scalar(select(Operator).where(Operator.login == login))
         if op is None:
@@ -90,12 +90,13 @@ def add_operator(ctx: ServiceContext, data: dict) -> OperatorOut:
 
 def update_operator(ctx: ServiceContext, login: str, data: dict, *,
                     expected_version: int) -> OperatorOut:
-    inp = _validate({**data, "login": login})
     with ctx.db.transaction() as session:
         require(session, ctx, "operators.write")
         op = session.scalar(select(Operator).where(Operator.login == login))
         if op is None:
             raise NotFound(_("No operator with login {login}.").format(login=login))
+        # What `data` leaves out stays as it is (no silent demotion or reactivation).
+        inp = _validate({**_snapshot(op), **data, "login": login})
         if op.version != expected_version:
             raise Conflict(_("Changed by {by} at {at} — reload.").format(
                 by=op.updated_by, at=op.updated_at.strftime("%Y-%m-%d %H:%M")),
