@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from sqlalchemy import func, select, text
 
-from core.errors import PermissionDenied
+from core.errors import DatabaseError, PermissionDenied
 from core.models import AuditRecord, Contact
 from core.schemas.common import Window
 from core.services import contacts
@@ -78,7 +76,7 @@ def test_a_failed_bulk_load_leaves_the_search_index_trigger_in_place(sqlite_db):
     # The generator is deterministic: take an address it is about to produce.
     clash = fake_contact_rows(60, start=1)[42][2]
     contacts.create_contact(ctx, {"name": "Early Bird", "email": clash})
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(DatabaseError, match="would repeat an email address"):
         generate_contacts(ctx, 60)
     assert _fts_trigger_exists(sqlite_db)
     assert contacts.count_contacts(ctx) == 1  # the failed chunk left nothing behind
