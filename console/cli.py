@@ -9,7 +9,8 @@ import shutil
 import sys
 import tempfile
 
-COMMAND_MODULES = ("console.commands.contacts", "console.commands.admin")
+COMMAND_MODULES = ("console.commands.contacts", "console.commands.admin",
+                   "console.commands.plans", "console.commands.billing")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 
 def round_half_up(value: Fraction | int) -> int:
@@ -42,6 +43,8 @@ class Priced:
         return self.gross - self.vat_amount
 
 
+# Billing prices the same few plan amounts again and again; Fraction arithmetic is slow.
+@lru_cache(maxsize=8192)
 def price(amount: int, vat: Decimal, amount_incl_vat: bool) -> Priced:
     """Split or extend an amount given in the plan's VAT basis into gross and VAT."""
     factor = 1 + Fraction(vat)

@@ -55,7 +55,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from .amounts import price, prorate
+from .amounts import price, prorate, round_half_up
 from .periods import (
     DEFAULT_TZ,
     Schedule,
@@ -192,12 +192,25 @@ class SubscriptionState:
             out[name] = _iso(value, self.tz) if isinstance(value, datetime) else value
         return out
 
+    def to_storage_dict(self) -> dict[str, Any]:
+        """Like `to_json_dict` but every moment in UTC: what the database keeps (several times
+        faster to write and read back; `from_json_dict` reads both)."""
+        out = dict(self.__dict__)
+        for name in _DATETIME_FIELDS:
+            value = out[name]
+            if value is not None:
+                out[name] = value.isoformat()
+        return out
+
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> SubscriptionState:
         values = dict(data)
+        parse = datetime.fromisoformat
         for name in _DATETIME_FIELDS:
-            if values.get(name) is not None:
-                values[name] = datetime.fromisoformat(values[name]).astimezone(UTC)
+            value = values.get(name)
+            if value is not None:
+                moment = parse(value)
+                values[name] = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
         return cls(**values)
 
 
@@ -332,23 +345,49 @@ def _fixed_term_end(terms: PlanTerms, state: SubscriptionState) -> datetime | No
 # -- the incremental step --------------------------------------------------------------------
 
 
-def next_invoice(terms: PlanTerms, state: SubscriptionState, upto: datetime) -> BillingStep | None:
-    """The next invoice issued at or before `upto` and the state after it; None if none is due."""
-    z = zone(state.tz)
-    upto = instant(upto, z)
+def next_issue_at(terms: PlanTerms, state: SubscriptionState) -> datetime | None:
+    """When the next invoice will be issued (however far ahead); None when nothing more is."""
     if terms.schedule_type == "manual" or state.next_period_start is None:
         return None
     expires = state.expires
-    fee_due = state.start <= upto and (expires is None or state.start < expires)
-    if fee_due and _setup_fee_is_separate(terms, state):
-        invoice = Invoice(state.start, None, None, (_setup_fee_line(terms),), terms.currency)
-        return BillingStep(invoice, replace(state, setup_fee_billed=True))
+    if _setup_fee_is_separate(terms, state) and (expires is None or state.start < expires):
+        return state.start
     p = state.next_period_start
-    if p > upto or (expires is not None and p >= expires):
+    if expires is not None and p >= expires:
         return None
     if terms.duration == "fixed_count" and state.periods_invoiced >= terms.fixed_count:
         return None
-    return _bill_period(terms, state, p, expires)
+    return p
+
+
+def next_invoice(terms: PlanTerms, state: SubscriptionState, upto: datetime) -> BillingStep | None:
+    """The next invoice issued at or before `upto` and the state after it; None if none is due."""
+    due = next_issue_at(terms, state)
+    if due is None or due > instant(upto, zone(state.tz)):
+        return None
+    if due == state.start and _setup_fee_is_separate(terms, state):
+        invoice = Invoice(state.start, None, None, (_setup_fee_line(terms),), terms.currency)
+        return BillingStep(invoice, replace(state, setup_fee_billed=True))
+    return _bill_period(terms, state, state.next_period_start, state.expires)
+
+
+def next_due_at(terms: PlanTerms, state: SubscriptionState, after: datetime) -> datetime | None:
+    """The next moment a billing run has work for this subscription: the next invoice (even if
+    already due), or a status change after `after` (start, trial end, expiry)."""
+    moments = [m for m in (state.start, state.trial_end, state.expires)
+               if m is not None and m > after]
+    issue = next_issue_at(terms, state)
+    if issue is not None:
+        moments.append(issue)
+    return min(moments) if moments else None
+
+
+def until_moment(until: date | datetime, tz: str = DEFAULT_TZ) -> datetime:
+    """The inclusive UTC moment of an `until`: a date includes its whole local day."""
+    z = zone(tz)
+    if isinstance(until, datetime):
+        return instant(until, z)
+    return end_of_local_day(until, z) - _EPSILON
 
 
 def _setup_fee_is_separate(terms: PlanTerms, state: SubscriptionState) -> bool:
@@ -638,10 +677,34 @@ def apply_version(
         return replace(state, fixed_expires=min(filter(None, (state.fixed_expires, at))))
     if old_terms.same_schedule(new_terms):
         return state
-    first = place_first_period(new_terms, at, z)
+    return _reanchor(new_terms, state, at)
+
+
+# -- expire, hold, reactivate, immediate plan change ------------------------------------------
+
+
+def expire(state: SubscriptionState, at: datetime) -> SubscriptionState:
+    """End the subscription at `at` (Reepay's expire, compensation none); nothing more is billed."""
+    at = instant(at, zone(state.tz))
+    if state.expires is not None and at >= state.expires:
+        raise BillingError("the subscription has already expired")
+    return replace(state, fixed_expires=at)
+
+
+def reactivate(terms: PlanTerms, state: SubscriptionState, at: datetime) -> SubscriptionState:
+    """Resume billing at `at` after a hold: inside the paid period billing simply continues;
+    after it, periods restart at `at` as for a fresh start (rule 2, no trial, no setup fee)."""
+    at = instant(at, zone(state.tz))
+    if state.next_period_start is None or at <= state.next_period_start:
+        return state
+    return _reanchor(terms, state, at)
+
+
+def _reanchor(terms: PlanTerms, state: SubscriptionState, at: datetime) -> SubscriptionState:
+    first = place_first_period(terms, at, zone(state.tz))
     if first is None:
         return replace(state, anchor=None, next_period_start=None)
-    skip_partial = first.partial and new_terms.partial_period_handling == "no_bill"
+    skip_partial = first.partial and terms.partial_period_handling == "no_bill"
     next_start = first.anchor if skip_partial else at
     return replace(
         state,
@@ -649,6 +712,50 @@ def apply_version(
         next_period_start=next_start,
         first_period_start=state.first_period_start or next_start,
     )
+
+
+def immediate_change(
+    old_terms: PlanTerms,
+    new_terms: PlanTerms,
+    state: SubscriptionState,
+    at: datetime,
+    *,
+    compensation: str = "none",
+    billed_amount: int = 0,
+    billed_vat: int = 0,
+) -> tuple[Invoice | None, SubscriptionState]:
+    """Change the plan now. Inside an invoiced period the rest of it, [at, period end), is billed
+    on the new plan prorated, with a `prorated_credit` of the old period's billed amount
+    (`billed_amount`/`billed_vat`, gross and VAT) for the same share; the new plan then renews
+    at that period end (re-anchored there when its schedule differs). With nothing invoiced
+    for `at` (trial, before the start) the new plan simply takes over from the next period."""
+    if compensation not in ("none", "prorated_credit"):
+        raise BillingError("compensation must be none or prorated_credit")
+    z = zone(state.tz)
+    at = instant(at, z)
+    if state.expires is not None and at >= state.expires:
+        raise BillingError("the subscription has already expired")
+    start, end = state.current_period_start, state.current_period_end
+    if start is None or not (start <= at < end):
+        switch = state.next_period_start or at
+        return None, apply_version(old_terms, new_terms, state, switch)
+    fraction = proration_fraction(
+        at, end, start, end, by_days=new_terms.partial_proration_days, tz=z
+    )
+    amount = prorate(new_terms.amount * state.quantity, fraction,
+                     new_terms.minimum_prorated_amount)
+    priced = price(amount, new_terms.vat, new_terms.amount_incl_vat)
+    text = f"{new_terms.name} {wall(at, z):%Y-%m-%d}–{wall(end, z):%Y-%m-%d}"
+    lines = [InvoiceLine("plan", True, state.quantity, priced.gross, priced.vat_amount, text)]
+    if compensation == "prorated_credit" and billed_amount:
+        credit = round_half_up(billed_amount * fraction)
+        credit_vat = round_half_up(billed_vat * fraction)
+        lines.append(InvoiceLine("credit", True, 1, -credit, -credit_vat,
+                                 f"{old_terms.name} unused {wall(at, z):%Y-%m-%d}–"
+                                 f"{wall(end, z):%Y-%m-%d}"))
+    invoice = Invoice(at, at, end, tuple(lines), new_terms.currency)
+    new_state = apply_version(old_terms, new_terms, state, end)
+    return invoice, new_state
 
 
 # -- simulation ------------------------------------------------------------------------------
@@ -723,9 +830,7 @@ def _upto(start: datetime, until: date | datetime | None, z: ZoneInfo) -> dateti
     """The inclusive moment up to which invoices are issued."""
     if until is None:
         return localize(wall(start, z) + relativedelta(years=1), z) - _EPSILON
-    if isinstance(until, datetime):
-        return instant(until, z)
-    return end_of_local_day(until, z) - _EPSILON
+    return until_moment(until, z.key)
 
 
 def _iso(moment: datetime | None, tz: str) -> str | None:

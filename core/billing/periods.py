@@ -24,6 +24,7 @@ Decisions (§7.1 leaves these open):
 
 from __future__ import annotations
 
+import calendar
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -97,16 +98,7 @@ class Schedule:
         if k == 0:
             # Exact even for an anchor in the repeated DST hour, which wall time cannot express.
             return self.anchor.astimezone(UTC)
-        base, n = wall(self.anchor, self.tz), k * self.interval_length
-        if self.schedule_type == "daily":
-            moment = base + timedelta(days=n)
-        elif self.schedule_type == "weekly_fixedday":
-            moment = base + timedelta(weeks=n)
-        elif self.schedule_type == "month_lastday":
-            moment = base + relativedelta(months=n, day=31)
-        else:  # month_startdate, month_fixedday (fixed day ≤ 28 never clamps)
-            moment = base + relativedelta(months=n)
-        return localize(moment, self.tz)
+        return _boundary(self.schedule_type, self.interval_length, self.anchor, self.tz, k)
 
     def period_delta(self, periods: int) -> relativedelta:
         """The calendar length of `periods` billing periods (for notice running from a moment)."""
@@ -117,35 +109,71 @@ class Schedule:
             return relativedelta(weeks=n)
         return relativedelta(months=n)
 
+    def _estimate(self, moment: datetime) -> int:
+        elapsed = (wall(moment, self.tz) - _wall_anchor(self.anchor, self.tz)).total_seconds()
+        per_period = _AVERAGE_DAYS.get(self.schedule_type, _DAYS_PER_MONTH) * self.interval_length
+        return math.floor(elapsed / 86400 / per_period)
+
+    def locate(self, moment: datetime) -> tuple[int, datetime, datetime]:
+        """(k, boundary(k), boundary(k + 1)) with boundary(k) ≤ moment < boundary(k + 1)."""
+        k = self._estimate(moment)
+        # The estimate is off by at most one or two; walk to the exact index.
+        lo = self.boundary(k)
+        while lo > moment:
+            k -= 1
+            lo = self.boundary(k)
+        hi = self.boundary(k + 1)
+        while hi <= moment:
+            k, lo = k + 1, hi
+            hi = self.boundary(k + 1)
+        return k, lo, hi
+
     def index(self, moment: datetime) -> int:
         """k such that boundary(k) ≤ moment < boundary(k + 1)."""
-        elapsed = (wall(moment, self.tz) - wall(self.anchor, self.tz)).total_seconds() / 86400
-        per_period = _AVERAGE_DAYS.get(self.schedule_type, _DAYS_PER_MONTH) * self.interval_length
-        k = math.floor(elapsed / per_period)
-        # The estimate is off by at most one or two; walk to the exact index.
-        while self.boundary(k) > moment:
-            k -= 1
-        while self.boundary(k + 1) <= moment:
-            k += 1
-        return k
+        return self.locate(moment)[0]
 
     def period_containing(self, moment: datetime) -> tuple[datetime, datetime]:
         """The regular period [start, end) that contains `moment`."""
-        k = self.index(moment)
-        return self.boundary(k), self.boundary(k + 1)
+        _, start, end = self.locate(moment)
+        return start, end
 
     def next_boundary_after(self, moment: datetime) -> datetime:
         """The first boundary strictly after `moment`."""
-        return self.boundary(self.index(moment) + 1)
+        return self.locate(moment)[2]
 
     def boundary_at_or_after(self, moment: datetime) -> datetime:
         """The first boundary at or after `moment`."""
-        k = self.index(moment)
-        start = self.boundary(k)
-        return start if start == moment else self.boundary(k + 1)
+        _, start, end = self.locate(moment)
+        return start if start == moment else end
 
     def is_boundary(self, moment: datetime) -> bool:
-        return self.boundary(self.index(moment)) == moment
+        return self.locate(moment)[1] == moment
+
+
+@lru_cache(maxsize=4096)
+def _wall_anchor(anchor: datetime, tz: ZoneInfo) -> datetime:
+    return wall(anchor, tz)
+
+
+# The billing run asks for the same boundaries of many subscriptions (every fixed-day plan
+# shares its anchors); caching them is what keeps a run at tens of thousands of periods/s.
+@lru_cache(maxsize=65536)
+def _boundary(schedule_type: str, interval_length: int, anchor: datetime, tz: ZoneInfo,
+              k: int) -> datetime:
+    base, n = _wall_anchor(anchor, tz), k * interval_length
+    if schedule_type == "daily":
+        moment = base + timedelta(days=n)
+    elif schedule_type == "weekly_fixedday":
+        moment = base + timedelta(weeks=n)
+    else:
+        # Month arithmetic by hand (relativedelta is several times slower): month ends clamp,
+        # month_lastday always lands on the last day, fixed days ≤ 28 never clamp.
+        years, month0 = divmod(base.month - 1 + n, 12)
+        year, month = base.year + years, month0 + 1
+        last = calendar.monthrange(year, month)[1]
+        day = last if schedule_type == "month_lastday" else min(base.day, last)
+        moment = base.replace(year=year, month=month, day=day)
+    return localize(moment, tz)
 
 
 def schedule_for(terms: PlanTerms, anchor: datetime, tz: ZoneInfo) -> Schedule | None:

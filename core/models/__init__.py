@@ -8,3 +8,9 @@ from core.models.settings import Setting
 
 __all__ = ["AuditRecord", "Base", "Contact", "Operator", "ROLES", "Setting", "UTCDateTime",
            "utcnow"]
+
+from core.models.invoices import Invoice  # noqa: E402
+from core.models.plans import DunningPlan, Plan  # noqa: E402
+from core.models.subscriptions import Subscription  # noqa: E402
+
+__all__ += ["DunningPlan", "Invoice", "Plan", "Subscription"]

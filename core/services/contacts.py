@@ -364,3 +364,22 @@ def contact_history(ctx: ServiceContext, contact_id: int, limit: int = 200):
 __all__ = ["count_contacts", "list_contacts", "get_contact", "create_contact", "update_contact",
            "delete_contact", "contact_history", "validate_contact", "search_document",
            "DELETE_GUARDS"]
+
+
+def _billing_guard(session: Session, contact_id: int) -> str | None:
+    """A contact with a live subscription, or with invoices to keep, cannot be deleted."""
+    from core.models.invoices import Invoice
+    from core.models.subscriptions import LIVE_STATES, Subscription
+
+    live = session.scalar(select(func.count()).select_from(Subscription).where(
+        Subscription.contact_id == contact_id, Subscription.state.in_(LIVE_STATES)))
+    if live:
+        return _("{n} live subscription(s); cancel or expire them first").format(n=live)
+    if session.scalar(select(Subscription.id).where(Subscription.contact_id == contact_id)
+                      .limit(1)) is not None or session.scalar(
+            select(Invoice.id).where(Invoice.contact_id == contact_id).limit(1)) is not None:
+        return _("billing history (subscriptions and invoices) that must be kept")
+    return None
+
+
+DELETE_GUARDS.append(_billing_guard)

@@ -1,0 +1,102 @@
+"""Plans (Reepay/Frisbii field names and enums) and the dunning-plan catalogue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base, UTCDateTime, utcnow
+
+PLAN_STATES = ("active", "superseded", "deleted")
+
+
+class DunningPlan(Base):
+    """What happens after a failed payment: reminder steps, in days after the failure."""
+
+    __tablename__ = "dunning_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handle: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    steps: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Plan(Base):
+    """One version of a plan; all versions share the handle. Columns are Reepay's fields."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handle: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    # A decimal fraction as text ("0.19"): exact on both databases, no float round trip.
+    vat: Mapped[str] = mapped_column(String(16), default="0")
+    amount_incl_vat: Mapped[bool] = mapped_column(Boolean, default=True)
+    include_zero_amount: Mapped[bool] = mapped_column(Boolean, default=False)
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    renewal_reminder_email_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    trial_reminder_email_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dunning_plan: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    schedule_type: Mapped[str] = mapped_column(String(20))
+    interval_length: Mapped[int] = mapped_column(Integer, default=1)
+    schedule_fixed_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    base_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    partial_period_handling: Mapped[str] = mapped_column(String(20), default="bill_prorated")
+    partial_proration_days: Mapped[bool] = mapped_column(Boolean, default=True)
+    minimum_prorated_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    setup_fee: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    setup_fee_text: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    setup_fee_handling: Mapped[str] = mapped_column(String(24), default="first")
+    fixed_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fixed_life_time_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fixed_life_time_unit: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    trial_interval_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    trial_interval_unit: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    notice_periods: Mapped[int] = mapped_column(Integer, default=0)
+    notice_periods_after_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    fixation_periods: Mapped[int] = mapped_column(Integer, default=0)
+    fixation_periods_full: Mapped[bool] = mapped_column(Boolean, default=False)
+    contract_period_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    contract_period_unit: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    renewal_contract_period_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    renewal_contract_period_unit: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    minimum_contract_period_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    minimum_contract_period_unit: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    notice_period_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    notice_period_unit: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    subscription_duration: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    entitlements: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    # `version` is the plan version (Reepay's); this is the optimistic-lock counter.
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": row_version}
+    # The plan list (100,000 rows) filters on any column and sorts by created or name; each
+    # index ends in id so keyset pagination on (column, id) is answered by the index alone.
+    __table_args__ = (
+        UniqueConstraint("handle", "version", name="uq_plans_handle_version"),
+        Index("ix_plans_created", "created", "id"),
+        Index("ix_plans_state", "state", "created", "id"),
+        Index("ix_plans_schedule_type", "schedule_type", "created", "id"),
+        Index("ix_plans_amount", "amount", "id"),
+        Index("ix_plans_name", "name", "id"),
+        Index("ix_plans_dunning_plan", "dunning_plan", "id"),
+        Index("ix_plans_quantity", "quantity", "id"),
+        Index("ix_plans_interval_length", "interval_length", "id"),
+    )

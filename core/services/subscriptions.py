@@ -1,0 +1,485 @@
+"""Subscriptions: create, cancel (with preview), uncancel, expire, hold, reactivate, change plan.
+
+Every date comes from core.billing; the row keeps the engine's state as JSON and mirrors the
+columns lists and the billing run query (state, next_billing_at, periods, expiry).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import billing
+from core.billing import BillingError, SubscriptionState
+from core.billing.periods import instant, zone
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import _
+from core.models import Contact, Invoice, Plan, Setting, Subscription, utcnow
+from core.schemas.common import Window
+from core.schemas.subscriptions import (
+    CancellationPreview,
+    InvoicePreview,
+    PlanChangeResult,
+    SubscriptionInput,
+)
+from core.schemas.subscriptions import Subscription as SubscriptionOut
+from core.services import audit
+from core.services.billing_run import (
+    ACCOUNT_TZ_KEY,
+    TermsCache,
+    account_timezone,
+    advance,
+    invoice_number,
+    invoice_row,
+    state_columns,
+)
+from core.services.context import READ, ServiceContext, require
+from core.services.invoices import invoice_out
+from core.services.plans import input_errors, plan_terms
+
+WRITE = "subscriptions.write"
+
+
+# -- settings --------------------------------------------------------------------------------
+
+
+def get_account_timezone(ctx: ServiceContext) -> str:
+    with ctx.db.reading() as session:
+        return account_timezone(session)
+
+
+def set_account_timezone(ctx: ServiceContext, tz: str) -> str:
+    """Set the zone every billing boundary is computed in (new subscriptions take it)."""
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed({"account_timezone": _("Unknown time zone {tz}.").format(
+            tz=tz)}) from None
+    with ctx.db.transaction() as session:
+        require(session, ctx, "settings.write")
+        row = session.get(Setting, ACCOUNT_TZ_KEY)
+        before = row.value if row else None
+        if row is None:
+            session.add(Setting(key=ACCOUNT_TZ_KEY, value=tz))
+        else:
+            row.value = tz
+        audit.record(session, ctx, "setting", ACCOUNT_TZ_KEY, "update", {"value": before},
+                     {"value": tz})
+        return tz
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _state(sub: Subscription) -> SubscriptionState:
+    return SubscriptionState.from_json_dict(sub.billing_state)
+
+
+def _terms(session: Session, sub: Subscription, plan_id: int | None = None):
+    plan = session.get(Plan, plan_id or sub.plan_id)
+    return plan, plan_terms(plan, sub.amount)
+
+
+def _out(session: Session, sub: Subscription, at: datetime | None = None) -> SubscriptionOut:
+    at = at or utcnow()
+    plan, terms = _terms(session, sub)
+    state = _state(sub)
+    return SubscriptionOut(
+        id=sub.id, contact_id=sub.contact_id, plan_id=sub.plan_id, plan_handle=plan.handle,
+        plan_version=plan.version, plan_name=plan.name, currency=plan.currency,
+        state=billing_status(state, at, sub.on_hold_at is not None),
+        quantity=state.quantity, amount=sub.amount, start=sub.start, timezone=sub.timezone,
+        trial_start=state.trial_start, trial_end=state.trial_end,
+        current_period_start=state.current_period_start,
+        current_period_end=state.current_period_end,
+        next_invoice_at=None if sub.on_hold_at else billing.next_issue_at(terms, state),
+        cancelled_at=state.cancelled_at,
+        expires=billing.projected_expiry(terms, state), expire_reason=sub.expire_reason,
+        on_hold_at=sub.on_hold_at, pending_plan_id=sub.pending_plan_id,
+        pending_change_at=sub.pending_change_at, invoice_count=sub.invoice_count,
+        row_version=sub.row_version)
+
+
+def billing_status(state: SubscriptionState, at: datetime, on_hold: bool) -> str:
+    from core.services.billing_run import subscription_status
+
+    return subscription_status(state, at, on_hold)
+
+
+def get_subscription(ctx: ServiceContext, subscription_id: int, *,
+                     at: datetime | None = None) -> SubscriptionOut:
+    with ctx.db.reading() as session:
+        require(session, ctx, READ)
+        return _out(session, _get(session, subscription_id), at)
+
+
+def _get(session: Session, subscription_id: int) -> Subscription:
+    sub = session.get(Subscription, subscription_id)
+    if sub is None:
+        raise NotFound(_("Subscription {id} does not exist.").format(id=subscription_id))
+    return sub
+
+
+def list_subscriptions(ctx: ServiceContext, *, contact_id: int | None = None,
+                       states: tuple[str, ...] | None = None, window: Window | None = None
+                       ) -> list[SubscriptionOut]:
+    """Keyset on id (newest first)."""
+    window = window or Window()
+    with ctx.db.reading() as session:
+        require(session, ctx, READ)
+        q = select(Subscription)
+        if contact_id is not None:
+            q = q.where(Subscription.contact_id == contact_id)
+        if states:
+            q = q.where(Subscription.state.in_(states))
+        if window.after is not None:
+            q = q.where(Subscription.id < window.after[0])
+        q = q.order_by(Subscription.id.desc()).limit(window.limit)
+        now = utcnow()
+        return [_out(session, s, now) for s in session.scalars(q)]
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _moment(value: datetime | None, tz: str, field: str) -> datetime:
+    """An aware moment; a naive one is local wall time in the account zone."""
+    if value is None:
+        return utcnow()
+    if not isinstance(value, datetime):
+        raise ValidationFailed({field: _("Not a date and time.")})
+    return instant(value, zone(tz))
+
+
+def _snapshot(sub: Subscription) -> dict[str, Any]:
+    return {"state": sub.state, "plan_id": sub.plan_id, "quantity": sub.quantity,
+            "amount": sub.amount, "expires": sub.expires and sub.expires.isoformat(),
+            "cancelled_at": sub.cancelled_at and sub.cancelled_at.isoformat(),
+            "on_hold_at": sub.on_hold_at and sub.on_hold_at.isoformat(),
+            "pending_plan_id": sub.pending_plan_id,
+            "pending_change_at": sub.pending_change_at and sub.pending_change_at.isoformat()}
+
+
+def _store(sub: Subscription, terms, state: SubscriptionState, at: datetime) -> None:
+    for key, value in state_columns(terms, state, at, on_hold=sub.on_hold_at is not None,
+                                    expire_reason=sub.expire_reason).items():
+        setattr(sub, key, value)
+
+
+def _resolve_plan(session: Session, handle: str | None, plan_id: int | None) -> Plan:
+    if plan_id is not None:
+        plan = session.get(Plan, plan_id)
+    elif handle:
+        plan = session.scalar(select(Plan).where(Plan.handle == handle)
+                              .order_by(Plan.version.desc()).limit(1))
+    else:
+        raise ValidationFailed({"plan": _("Choose a plan.")})
+    if plan is None:
+        raise ValidationFailed({"plan": _("No such plan.")})
+    if plan.state == "deleted":
+        raise ValidationFailed({"plan": _("Plan {handle} is deleted; it takes no new "
+                                          "subscriptions.").format(handle=plan.handle)})
+    return plan
+
+
+def create_subscription(ctx: ServiceContext, data: dict[str, Any], *,
+                        now: datetime | None = None) -> SubscriptionOut:
+    """Subscribe a contact to a plan (its newest version unless a version id is given)."""
+    try:
+        inp = SubscriptionInput.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(input_errors(exc)) from None
+    now = now or utcnow()
+    with ctx.db.transaction() as session:
+        require(session, ctx, WRITE)
+        if session.get(Contact, inp.contact_id) is None:
+            raise ValidationFailed({"contact_id": _("No such contact.")})
+        plan = _resolve_plan(session, inp.plan, inp.plan_id)
+        tz = account_timezone(session)
+        start = _moment(inp.start, tz, "start") if inp.start else now
+        terms = plan_terms(plan, inp.amount)
+        try:
+            state = billing.start_subscription(
+                terms, start, tz=tz, quantity=inp.quantity, no_trial=inp.no_trial,
+                no_setup_fee=inp.no_setup_fee)
+        except BillingError as exc:
+            raise ValidationFailed({"_": str(exc)}) from None
+        sub = Subscription(contact_id=inp.contact_id, plan_id=plan.id, quantity=state.quantity,
+                           amount=inp.amount, start=state.start, timezone=tz, invoice_count=0,
+                           created_at=now, updated_at=now, updated_by=ctx.operator)
+        _store(sub, terms, state, now)
+        session.add(sub)
+        session.flush()
+        audit.record(session, ctx, "subscription", sub.id, "create", None,
+                     {**_snapshot(sub), "contact_id": sub.contact_id,
+                      "start": sub.start.isoformat(), "no_trial": inp.no_trial,
+                      "no_setup_fee": inp.no_setup_fee})
+        return _out(session, sub, now)
+
+
+def _load_for_write(session: Session, ctx: ServiceContext, subscription_id: int,
+                    expected_row_version: int | None) -> Subscription:
+    require(session, ctx, WRITE)
+    sub = _get(session, subscription_id)
+    if expected_row_version is not None and sub.row_version != expected_row_version:
+        raise Conflict(_("This subscription was changed by {by} at {at} — reload.").format(
+            by=sub.updated_by, at=sub.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
+            changed_by=sub.updated_by, changed_at=sub.updated_at)
+    return sub
+
+
+def _finish(session: Session, ctx: ServiceContext, sub: Subscription, action: str,
+            before: dict, now: datetime, extra: dict | None = None) -> SubscriptionOut:
+    sub.updated_at, sub.updated_by = now, ctx.operator
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(_("This subscription was changed by someone else meanwhile — reload.")
+                       ) from None
+    audit.record(session, ctx, "subscription", sub.id, action, before,
+                 {**_snapshot(sub), **(extra or {})})
+    return _out(session, sub, now)
+
+
+def _refuse(message: str) -> ValidationFailed:
+    return ValidationFailed({"_": message})
+
+
+def _ended(sub: Subscription, terms, state: SubscriptionState, at: datetime) -> bool:
+    expiry = billing.projected_expiry(terms, state)
+    return sub.state in ("cancelled", "expired") or (expiry is not None and at >= expiry)
+
+
+def preview_cancellation(ctx: ServiceContext, subscription_id: int, *,
+                         at: datetime | None = None) -> CancellationPreview:
+    """Effective date, last period and the invoices still to come — nothing is saved."""
+    with ctx.db.reading() as session:
+        require(session, ctx, READ)
+        sub = _get(session, subscription_id)
+        _plan, terms = _terms(session, sub)
+        at = _moment(at, sub.timezone, "at")
+        state = _state(sub)
+        _check_cancellable(sub, terms, state, at)
+        try:
+            p = billing.cancellation_preview(terms, state, at)
+        except BillingError as exc:
+            raise _refuse(str(exc)) from None
+        return CancellationPreview(
+            requested_at=p.requested_at, expires=p.expires,
+            last_period_start=p.last_period_start, last_period_end=p.last_period_end,
+            last_period_prorated=p.last_period_prorated,
+            invoices=[InvoicePreview(issued=i.issued, period_start=i.period_start,
+                                     period_end=i.period_end, amount=i.amount,
+                                     vat_amount=i.vat_amount, currency=i.currency)
+                      for i in p.invoices])
+
+
+def _check_cancellable(sub, terms, state, at) -> None:
+    if sub.on_hold_at is not None:
+        raise _refuse(_("The subscription is on hold; reactivate or expire it."))
+    if _ended(sub, terms, state, at):
+        raise _refuse(_("The subscription has already ended."))
+    if state.cancelled_at is not None:
+        raise _refuse(_("The subscription is already cancelled."))
+
+
+def cancel_subscription(ctx: ServiceContext, subscription_id: int, *,
+                        at: datetime | None = None, expected_row_version: int | None = None,
+                        now: datetime | None = None) -> SubscriptionOut:
+    """Cancel at `at` (default now); it pends until the engine's effective date."""
+    now = now or utcnow()
+    with ctx.db.transaction() as session:
+        sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
+        _plan, terms = _terms(session, sub)
+        at = _moment(at or now, sub.timezone, "at")
+        state = _state(sub)
+        _check_cancellable(sub, terms, state, at)
+        before = _snapshot(sub)
+        try:
+            state = billing.cancel(terms, state, at)
+        except BillingError as exc:
+            raise _refuse(str(exc)) from None
+        _store(sub, terms, state, now)
+        return _finish(session, ctx, sub, "cancel", before, now)
+
+
+def uncancel_subscription(ctx: ServiceContext, subscription_id: int, *,
+                          expected_row_version: int | None = None,
+                          now: datetime | None = None) -> SubscriptionOut:
+    """Withdraw a pending cancellation."""
+    now = now or utcnow()
+    with ctx.db.transaction() as session:
+        sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
+        _plan, terms = _terms(session, sub)
+        before = _snapshot(sub)
+        try:
+            state = billing.uncancel(terms, _state(sub), now)
+        except BillingError as exc:
+            raise _refuse(str(exc)) from None
+        _store(sub, terms, state, now)
+        return _finish(session, ctx, sub, "uncancel", before, now)
+
+
+def expire_subscription(ctx: ServiceContext, subscription_id: int, *,
+                        expected_row_version: int | None = None,
+                        now: datetime | None = None) -> SubscriptionOut:
+    """End it now (no compensation); nothing more is billed."""
+    now = now or utcnow()
+    with ctx.db.transaction() as session:
+        sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
+        _plan, terms = _terms(session, sub)
+        state = _state(sub)
+        if _ended(sub, terms, state, now):
+            raise _refuse(_("The subscription has already ended."))
+        before = _snapshot(sub)
+        state = billing.expire(state, now)
+        sub.on_hold_at, sub.expire_reason = None, "ondemand"
+        sub.pending_plan_id = sub.pending_change_at = None
+        _store(sub, terms, state, now)
+        return _finish(session, ctx, sub, "expire", before, now)
+
+
+def put_on_hold(ctx: ServiceContext, subscription_id: int, *,
+                expected_row_version: int | None = None,
+                now: datetime | None = None) -> SubscriptionOut:
+    """Stop billing now; only an active subscription outside its trial can be held."""
+    now = now or utcnow()
+    with ctx.db.transaction() as session:
+        sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
+        _plan, terms = _terms(session, sub)
+        status = billing_status(_state(sub), now, sub.on_hold_at is not None)
+        if status != "active":
+            raise _refuse(_("Only an active subscription (not in trial, not cancelled) can be "
+                            "put on hold; it is {state}.").format(state=status))
+        before = _snapshot(sub)
+        sub.on_hold_at = now
+        _store(sub, terms, _state(sub), now)
+        return _finish(session, ctx, sub, "on_hold", before, now)
+
+
+def reactivate_subscription(ctx: ServiceContext, subscription_id: int, *,
+                            expected_row_version: int | None = None,
+                            now: datetime | None = None) -> SubscriptionOut:
+    """Resume billing: inside the paid period it simply continues, later it restarts now."""
+    now = now or utcnow()
+    with ctx.db.transaction() as session:
+        sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
+        if sub.on_hold_at is None:
+            raise _refuse(_("The subscription is not on hold."))
+        _plan, terms = _terms(session, sub)
+        before = _snapshot(sub)
+        state = billing.reactivate(terms, _state(sub), max(now, sub.on_hold_at))
+        sub.on_hold_at = None
+        _store(sub, terms, state, now)
+        return _finish(session, ctx, sub, "reactivate", before, now)
+
+
+def _catch_up(session: Session, ctx: ServiceContext, sub: Subscription, upto: datetime,
+              now: datetime) -> None:
+    """Issue what the billing run would have issued up to `upto` (same code path)."""
+    cache = TermsCache()
+    cache.load(session, {sub.plan_id} | ({sub.pending_plan_id} if sub.pending_plan_id
+                                         else set()))
+    adv = advance(sub, cache, upto, now, ctx.operator)
+    if adv.invoices:
+        session.connection().execute(Invoice.__table__.insert(), adv.invoices)
+    for key, value in adv.values.items():
+        setattr(sub, key, value)
+
+
+def change_plan(ctx: ServiceContext, subscription_id: int, *, plan: str | None = None,
+                plan_id: int | None = None, timing: str = "renewal",
+                compensation: str = "none", at: datetime | None = None,
+                expected_row_version: int | None = None,
+                now: datetime | None = None) -> PlanChangeResult:
+    """Move to another plan at the next renewal, or immediately (compensation none or a
+    prorated credit of the unused part of the paid period)."""
+    if timing not in ("renewal", "immediate"):
+        raise ValidationFailed({"timing": _("Choose renewal or immediate.")})
+    if compensation not in ("none", "prorated_credit"):
+        raise ValidationFailed({"compensation": _("Choose none or prorated_credit.")})
+    now = now or utcnow()
+    with ctx.db.transaction() as session:
+        sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
+        old_plan, old_terms = _terms(session, sub)
+        new_plan = _resolve_plan(session, plan, plan_id)
+        if new_plan.currency != old_plan.currency:
+            raise ValidationFailed({"plan": _("The new plan bills in {new}, this subscription "
+                                              "in {old}.").format(new=new_plan.currency,
+                                                                  old=old_plan.currency)})
+        at = _moment(at or now, sub.timezone, "at")
+        if sub.on_hold_at is not None and timing == "immediate":
+            raise _refuse(_("An on-hold subscription can only change plan at renewal."))
+        if _ended(sub, old_terms, _state(sub), at):
+            raise _refuse(_("The subscription has already ended."))
+        before = _snapshot(sub)
+        new_terms = plan_terms(new_plan, sub.amount)
+        invoice_out_ = None
+        change_at = None
+        if timing == "renewal":
+            change_at = billing.version_switch_at(old_terms, _state(sub), at)
+            if change_at is None:
+                raise _refuse(_("The subscription ends before its next period."))
+            sub.pending_plan_id, sub.pending_change_at = new_plan.id, change_at
+            _store(sub, old_terms, _state(sub), now)
+        else:
+            sub.pending_plan_id = sub.pending_change_at = None
+            _catch_up(session, ctx, sub, at, now)
+            state = _state(sub)
+            billed, billed_vat = _billed_for(session, sub, at)
+            try:
+                invoice, state = billing.immediate_change(
+                    old_terms, new_terms, state, at, compensation=compensation,
+                    billed_amount=billed, billed_vat=billed_vat)
+            except BillingError as exc:
+                raise _refuse(str(exc)) from None
+            if invoice is not None:
+                sub.invoice_count += 1
+                row = invoice_row(invoice, kind="change",
+                                  number=invoice_number(sub.id, sub.invoice_count),
+                                  subscription_id=sub.id, contact_id=sub.contact_id,
+                                  plan_id=new_plan.id, now=now, operator=ctx.operator)
+                inv_id = session.connection().execute(
+                    Invoice.__table__.insert().returning(Invoice.__table__.c.id), row
+                ).scalar_one()
+                invoice_out_ = invoice_out(session.get(Invoice, inv_id))
+            sub.plan_id = new_plan.id
+            _store(sub, new_terms, state, now)
+        out = _finish(session, ctx, sub, "change_plan", before, now,
+                      {"timing": timing, "compensation": compensation,
+                       "new_plan_id": new_plan.id})
+        return PlanChangeResult(subscription=out, change_at=change_at, invoice=invoice_out_)
+
+
+def _billed_for(session: Session, sub: Subscription, at: datetime) -> tuple[int, int]:
+    """Gross and VAT billed for the period containing `at` (plan lines only)."""
+    rows = session.scalars(
+        select(Invoice).where(Invoice.subscription_id == sub.id,
+                              Invoice.kind.in_(("plan", "change")),
+                              Invoice.period_start <= at, Invoice.period_end > at))
+    gross = vat = 0
+    for inv in rows:
+        for line in inv.lines:
+            if line["kind"] in ("plan", "prorated_plan"):
+                gross += line["gross"]
+                vat += line["vat"]
+    return gross, vat
+
+
+def cancel_pending_change(ctx: ServiceContext, subscription_id: int, *,
+                          expected_row_version: int | None = None) -> SubscriptionOut:
+    """Keep the current plan: drop a scheduled move (new version or change at renewal)."""
+    now = utcnow()
+    with ctx.db.transaction() as session:
+        sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
+        if sub.pending_plan_id is None:
+            raise _refuse(_("No plan change is scheduled."))
+        before = _snapshot(sub)
+        sub.pending_plan_id = sub.pending_change_at = None
+        return _finish(session, ctx, sub, "cancel_change", before, now)
