@@ -112,6 +112,9 @@ def _run_console(args) -> int:
             from core.services.demo import seed_demo
 
             seed_demo(ctx, DEMO_CONTACTS)
+            from core.services.demo_billing import seed_billing_demo
+
+            seed_billing_demo(ctx)
         from console.app import KontorApp
 
         app = KontorApp(ctx, demo=args.demo, theme=args.theme)

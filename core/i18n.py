@@ -107,3 +107,17 @@ def format_short_datetime(value: datetime | None) -> str:
 
 def format_number(value: int) -> str:
     return _fmt_decimal(value, locale=_babel_locale())
+
+
+def format_money(amount: int | None, currency: str) -> str:
+    """Minor units shown in the locale's currency format: 5806 EUR → '€58.06' / '58,06 €'."""
+    if amount is None:
+        return ""
+    from decimal import Decimal
+
+    from babel.numbers import format_currency
+
+    from core.billing.terms import minor_units
+
+    value = Decimal(amount).scaleb(-minor_units(currency))
+    return format_currency(value, currency.upper(), locale=_babel_locale())

@@ -13,8 +13,10 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from console.calls import run_service
 from console.screens.contacts import confirm_delete, copy_to_clipboard
-from core.i18n import N_, _, format_datetime, format_short_datetime
+from core.i18n import N_, _, format_datetime, format_short_date, format_short_datetime
+from console.screens.subscription import state_label
 from core.services import contacts as contact_service
+from core.services import subscriptions as subscription_service
 from core.services.context import ServiceContext
 
 ACTION_LABELS = {"create": N_("created"), "update": N_("edited"), "delete": N_("deleted")}
@@ -37,7 +39,10 @@ class ContactCard(Screen):
         Binding("left_square_bracket", "tab(-1)", _("Previous tab"), show=False),
         Binding("right_square_bracket", "tab(1)", _("Next tab"), show=False),
         Binding("o", "show_tab('overview')", _("Overview"), show=False),
+        Binding("s", "show_tab('subscriptions')", _("Subscriptions"), show=False),
         Binding("h", "show_tab('history')", _("History"), show=False),
+        Binding("a", "add_subscription", _("Add subscription"),
+                tooltip=_("Subscribe this contact to a plan")),
         Binding("ctrl+r,f5", "reload", _("Refresh")),
     ]
 
@@ -53,6 +58,8 @@ class ContactCard(Screen):
             with TabPane(_("Overview") + " \\[o]", id="overview"):
                 with VerticalScroll():
                     yield Static("", id="overview-body")
+            with TabPane(_("Subscriptions") + " \\[s]", id="subscriptions"):
+                yield DataTable(id="subs-table", cursor_type="row")
             with TabPane(_("History") + " \\[h]", id="history"):
                 table = DataTable(id="history-table", cursor_type="row", zebra_stripes=False)
                 yield table
@@ -64,10 +71,19 @@ class ContactCard(Screen):
         table.add_column(_("When"), key="at", width=17)
         table.add_column(_("Who"), key="who", width=10)
         table.add_column(_("What"), key="what")
+        subs = self.query_one("#subs-table", DataTable)
+        subs.add_column("#", key="id", width=6)
+        subs.add_column(_("Plan"), key="plan", width=22)
+        subs.add_column(_("State"), key="state", width=14)
+        subs.add_column(_("Next invoice"), key="next", width=12)
+        subs.add_column(_("Ends"), key="ends", width=10)
+        self.subscriptions = []
         self.action_reload()
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action in {"edit", "delete"} and not self.ctx.can("contacts.write"):
+            return None
+        if action == "add_subscription" and not self.ctx.can("subscriptions.write"):
             return None
         return True
 
@@ -76,6 +92,41 @@ class ContactCard(Screen):
                     on_done=self._show, on_error=self._gone, group="card", exclusive=True)
         run_service(self, contact_service.contact_history, self.ctx, self.contact_id,
                     on_done=self._show_history, group="card-history", exclusive=True)
+        run_service(self, subscription_service.list_subscriptions, self.ctx,
+                    contact_id=self.contact_id, on_done=self._show_subscriptions,
+                    group="card-subs", exclusive=True)
+
+    def _show_subscriptions(self, subs) -> None:
+        self.subscriptions = subs
+        table = self.query_one("#subs-table", DataTable)
+        table.clear()
+        for sub in subs:
+            table.add_row(str(sub.id), sub.plan_name, state_label(sub.state),
+                          format_short_date(sub.next_invoice_at) if sub.next_invoice_at
+                          else "—",
+                          format_short_date(sub.expires) if sub.expires else "—",
+                          key=str(sub.id))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "subs-table" and event.row_key.value is not None:
+            self.open_subscription(int(event.row_key.value))
+
+    def open_subscription(self, subscription_id: int) -> None:
+        from console.screens.subscription import SubscriptionScreen
+
+        self.app.push_screen(SubscriptionScreen(self.ctx, subscription_id),
+                             callback=lambda _r: self.action_reload())
+
+    def action_add_subscription(self) -> None:
+        from console.screens.subscription import NewSubscriptionForm
+
+        def created(sub) -> None:
+            if sub is not None:
+                self.notify(_("Subscribed to {plan}.").format(plan=sub.plan_name))
+                self.action_reload()
+                self.open_subscription(sub.id)
+
+        self.app.push_screen(NewSubscriptionForm(self.ctx, self.contact_id), callback=created)
 
     def _gone(self, exc: Exception) -> None:
         from console.calls import show_error
@@ -125,6 +176,9 @@ class ContactCard(Screen):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        tables = self.query_one(f"#{tab}", TabPane).query(DataTable)
+        if tables:
+            tables.first().focus()
 
     def action_edit(self) -> None:
         from console.screens.contact_form import ContactForm

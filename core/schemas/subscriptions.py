@@ -78,6 +78,9 @@ class PlanChangeResult(BaseModel):
     subscription: Subscription
     change_at: datetime | None  # when a renewal-timed change applies
     invoice: Invoice | None  # the immediate change's invoice
+    new_plan_name: str = ""
+    new_period_amount: int | None = None  # gross per full period on the new plan
+    currency: str = ""
 
 
 class RunSummary(BaseModel):

@@ -20,6 +20,7 @@ from core.billing import BillingError, SubscriptionState
 from core.billing.periods import instant, zone
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _
+from core.billing.amounts import price
 from core.models import Contact, Invoice, Plan, Setting, Subscription, utcnow
 from core.schemas.common import Window
 from core.schemas.subscriptions import (
@@ -181,7 +182,8 @@ def _resolve_plan(session: Session, handle: str | None, plan_id: int | None) -> 
     else:
         raise ValidationFailed({"plan": _("Choose a plan.")})
     if plan is None:
-        raise ValidationFailed({"plan": _("No such plan.")})
+        raise ValidationFailed({"plan": _("No plan with handle {handle}.").format(
+            handle=handle) if handle else _("No such plan.")})
     if plan.state == "deleted":
         raise ValidationFailed({"plan": _("Plan {handle} is deleted; it takes no new "
                                           "subscriptions.").format(handle=plan.handle)})
@@ -406,55 +408,93 @@ def change_plan(ctx: ServiceContext, subscription_id: int, *, plan: str | None =
         raise ValidationFailed({"compensation": _("Choose none or prorated_credit.")})
     now = now or utcnow()
     with ctx.db.transaction() as session:
-        sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
-        old_plan, old_terms = _terms(session, sub)
-        new_plan = _resolve_plan(session, plan, plan_id)
-        if new_plan.currency != old_plan.currency:
-            raise ValidationFailed({"plan": _("The new plan bills in {new}, this subscription "
-                                              "in {old}.").format(new=new_plan.currency,
-                                                                  old=old_plan.currency)})
-        at = _moment(at or now, sub.timezone, "at")
-        if sub.on_hold_at is not None and timing == "immediate":
-            raise _refuse(_("An on-hold subscription can only change plan at renewal."))
-        if _ended(sub, old_terms, _state(sub), at):
-            raise _refuse(_("The subscription has already ended."))
-        before = _snapshot(sub)
-        new_terms = plan_terms(new_plan, sub.amount)
-        invoice_out_ = None
-        change_at = None
-        if timing == "renewal":
-            change_at = billing.version_switch_at(old_terms, _state(sub), at)
-            if change_at is None:
-                raise _refuse(_("The subscription ends before its next period."))
-            sub.pending_plan_id, sub.pending_change_at = new_plan.id, change_at
-            _store(sub, old_terms, _state(sub), now)
-        else:
-            sub.pending_plan_id = sub.pending_change_at = None
-            _catch_up(session, ctx, sub, at, now)
-            state = _state(sub)
-            billed, billed_vat = _billed_for(session, sub, at)
-            try:
-                invoice, state = billing.immediate_change(
-                    old_terms, new_terms, state, at, compensation=compensation,
-                    billed_amount=billed, billed_vat=billed_vat)
-            except BillingError as exc:
-                raise _refuse(str(exc)) from None
-            if invoice is not None:
-                sub.invoice_count += 1
-                row = invoice_row(invoice, kind="change",
-                                  number=invoice_number(sub.id, sub.invoice_count),
-                                  subscription_id=sub.id, contact_id=sub.contact_id,
-                                  plan_id=new_plan.id, now=now, operator=ctx.operator)
-                inv_id = session.connection().execute(
-                    Invoice.__table__.insert().returning(Invoice.__table__.c.id), row
-                ).scalar_one()
-                invoice_out_ = invoice_out(session.get(Invoice, inv_id))
-            sub.plan_id = new_plan.id
-            _store(sub, new_terms, state, now)
-        out = _finish(session, ctx, sub, "change_plan", before, now,
-                      {"timing": timing, "compensation": compensation,
-                       "new_plan_id": new_plan.id})
-        return PlanChangeResult(subscription=out, change_at=change_at, invoice=invoice_out_)
+        return _change_plan(session, ctx, subscription_id, plan=plan, plan_id=plan_id,
+                            timing=timing, compensation=compensation, at=at,
+                            expected_row_version=expected_row_version, now=now)
+
+
+class _RollBack(Exception):
+    def __init__(self, result):
+        self.result = result
+
+
+def preview_plan_change(ctx: ServiceContext, subscription_id: int, *, plan: str | None = None,
+                        plan_id: int | None = None, timing: str = "renewal",
+                        compensation: str = "none", at: datetime | None = None,
+                        now: datetime | None = None) -> PlanChangeResult:
+    """Exactly what `change_plan` would do, computed by the same code and rolled back."""
+    if timing not in ("renewal", "immediate"):
+        raise ValidationFailed({"timing": _("Choose renewal or immediate.")})
+    if compensation not in ("none", "prorated_credit"):
+        raise ValidationFailed({"compensation": _("Choose none or prorated_credit.")})
+    now = now or utcnow()
+    try:
+        with ctx.db.transaction() as session:
+            result = _change_plan(session, ctx, subscription_id, plan=plan, plan_id=plan_id,
+                                  timing=timing, compensation=compensation, at=at,
+                                  expected_row_version=None, now=now)
+            raise _RollBack(result)
+    except _RollBack as done:
+        return done.result
+
+
+def _change_plan(session: Session, ctx: ServiceContext, subscription_id: int, *,
+                 plan: str | None, plan_id: int | None, timing: str, compensation: str,
+                 at: datetime | None, expected_row_version: int | None,
+                 now: datetime) -> PlanChangeResult:
+    sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
+    old_plan, old_terms = _terms(session, sub)
+    new_plan = _resolve_plan(session, plan, plan_id)
+    if new_plan.currency != old_plan.currency:
+        raise ValidationFailed({"plan": _("The new plan bills in {new}, this subscription "
+                                          "in {old}.").format(new=new_plan.currency,
+                                                              old=old_plan.currency)})
+    at = _moment(at or now, sub.timezone, "at")
+    if sub.on_hold_at is not None and timing == "immediate":
+        raise _refuse(_("An on-hold subscription can only change plan at renewal."))
+    if _ended(sub, old_terms, _state(sub), at):
+        raise _refuse(_("The subscription has already ended."))
+    before = _snapshot(sub)
+    new_terms = plan_terms(new_plan, sub.amount)
+    invoice_out_ = None
+    change_at = None
+    if timing == "renewal":
+        change_at = billing.version_switch_at(old_terms, _state(sub), at)
+        if change_at is None:
+            raise _refuse(_("The subscription ends before its next period."))
+        sub.pending_plan_id, sub.pending_change_at = new_plan.id, change_at
+        _store(sub, old_terms, _state(sub), now)
+    else:
+        sub.pending_plan_id = sub.pending_change_at = None
+        _catch_up(session, ctx, sub, at, now)
+        state = _state(sub)
+        billed, billed_vat = _billed_for(session, sub, at)
+        try:
+            invoice, state = billing.immediate_change(
+                old_terms, new_terms, state, at, compensation=compensation,
+                billed_amount=billed, billed_vat=billed_vat)
+        except BillingError as exc:
+            raise _refuse(str(exc)) from None
+        if invoice is not None:
+            sub.invoice_count += 1
+            row = invoice_row(invoice, kind="change",
+                              number=invoice_number(sub.id, sub.invoice_count),
+                              subscription_id=sub.id, contact_id=sub.contact_id,
+                              plan_id=new_plan.id, now=now, operator=ctx.operator)
+            inv_id = session.connection().execute(
+                Invoice.__table__.insert().returning(Invoice.__table__.c.id), row
+            ).scalar_one()
+            invoice_out_ = invoice_out(session.get(Invoice, inv_id))
+        sub.plan_id = new_plan.id
+        _store(sub, new_terms, state, now)
+    out = _finish(session, ctx, sub, "change_plan", before, now,
+                  {"timing": timing, "compensation": compensation,
+                   "new_plan_id": new_plan.id})
+    per_period = price(new_terms.amount * _state(sub).quantity, new_terms.vat,
+                       new_terms.amount_incl_vat).gross
+    return PlanChangeResult(subscription=out, change_at=change_at, invoice=invoice_out_,
+                            new_plan_name=new_plan.name, new_period_amount=per_period,
+                            currency=new_plan.currency)
 
 
 def _billed_for(session: Session, sub: Subscription, at: datetime) -> tuple[int, int]:

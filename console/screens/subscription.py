@@ -1,0 +1,496 @@
+"""One subscription: what it costs, what comes next, and the actions that change it.
+
+Every date and amount shown here comes from the billing engine through a service: the
+timeline, the cancellation preview and the plan-change preview are the engine's own answers.
+"""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Select,
+    Static,
+    Switch,
+    TabbedContent,
+    TabPane,
+)
+
+from console.calls import run_service, show_error
+from console.widgets.confirm import ConfirmDialog
+from console.widgets.form import Field, FormField
+from core.errors import Conflict, ValidationFailed
+from core.i18n import N_, _, format_datetime, format_money, format_short_date
+from core.services import invoices as invoice_service
+from core.services import subscriptions as subscription_service
+from core.services.context import ServiceContext
+from core.services.subscription_timeline import subscription_timeline
+
+STATE_LABELS = {
+    "trial": N_("trial"), "active": N_("active"),
+    "pending_cancellation": N_("pending cancellation"), "cancelled": N_("cancelled"),
+    "expired": N_("expired"), "on_hold": N_("on hold"), "pending": N_("not started"),
+}
+EVENT_LABELS = {
+    "start": N_("subscription starts"), "trial_start": N_("trial starts"),
+    "trial_end": N_("trial ends, billing starts"), "first_period": N_("first full period"),
+    "minimum_end": N_("minimum contract period ends"),
+    "contract_end": N_("contract term ends"), "cancelled": N_("cancellation requested"),
+    "notice_deadline": N_("notice deadline — cancel by then to end on {date}"),
+    "invoice": N_("invoice {amount}"), "expires": N_("ends — access lost"),
+}
+INVOICE_STATES = {"open": N_("open"), "paid": N_("paid"), "failed": N_("failed"),
+                  "credited": N_("credited")}
+
+
+def state_label(state: str) -> str:
+    return _(STATE_LABELS.get(state, state))
+
+
+def timeline_text(tl) -> str:
+    """The timeline drawn as text: one dated line per event, with a marker for today."""
+    lines = [_("Timeline ({tz}); ▶ marks today").format(tz=tl.timezone)]
+    today_drawn = False
+    for e in tl.events:
+        if not today_drawn and e.at > tl.at:
+            lines.append(f"  {format_short_date(tl.at):>10}  ▶ " + _("today"))
+            today_drawn = True
+        label = _(EVENT_LABELS.get(e.kind, e.kind))
+        if e.kind == "invoice":
+            label = label.format(amount=format_money(e.amount, e.currency or ""))
+        elif e.kind == "notice_deadline" and tl.cancel_now_expires is not None:
+            label = label.format(date=format_short_date(tl.cancel_now_expires))
+        mark = "│" if e.at <= tl.at else "•"
+        lines.append(f"  {format_short_date(e.at):>10}  {mark} {escape(label)}")
+    if not today_drawn:
+        lines.append(f"  {format_short_date(tl.at):>10}  ▶ " + _("today"))
+    if tl.cancel_now_expires is not None:
+        lines.append("")
+        lines.append(_("Cancelled now, it would end on {date}.").format(
+            date=format_datetime(tl.cancel_now_expires)))
+    return "\n".join(lines)
+
+
+class SubscriptionScreen(Screen):
+    BINDINGS = [
+        Binding("escape,q", "back", _("Back")),
+        Binding("c", "cancel_subscription", _("Cancel…"),
+                tooltip=_("Cancel the subscription (shows the effective date first)")),
+        Binding("u", "uncancel", _("Uncancel"), tooltip=_("Withdraw the pending cancellation")),
+        Binding("p", "change_plan", _("Change plan…"),
+                tooltip=_("Change the plan at renewal or now (with a preview)")),
+        Binding("h", "hold", _("Hold"), tooltip=_("Put the subscription on hold")),
+        Binding("r", "reactivate", _("Reactivate"), tooltip=_("Reactivate a held subscription")),
+        Binding("x", "expire", _("Expire now"), show=False,
+                tooltip=_("End the subscription now, without compensation")),
+        Binding("m", "mark_paid", _("Paid"), show=False,
+                tooltip=_("Record a payment for the selected invoice")),
+        Binding("f", "mark_failed", _("Failed"), show=False,
+                tooltip=_("Record a failed payment for the selected invoice")),
+        Binding("t", "show_tab('timeline')", _("Timeline"), show=False),
+        Binding("i", "show_tab('invoices')", _("Invoices"), show=False),
+        Binding("ctrl+r,f5", "reload", _("Refresh"), show=False),
+    ]
+
+    def __init__(self, ctx: ServiceContext, subscription_id: int):
+        super().__init__()
+        self.ctx, self.subscription_id = ctx, subscription_id
+        self.sub = None
+        self.invoices = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="sub-summary")
+        with TabbedContent(id="sub-tabs", initial="timeline"):
+            with TabPane(_("Timeline") + " \\[t]", id="timeline"):
+                with VerticalScroll():
+                    yield Static("", id="sub-timeline")
+            with TabPane(_("Invoices") + " \\[i]", id="invoices"):
+                yield DataTable(id="sub-invoices", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = _("Subscription #{id}").format(id=self.subscription_id)
+        table = self.query_one("#sub-invoices", DataTable)
+        table.add_column(_("Number"), key="number", width=12)
+        table.add_column(_("Issued"), key="issued", width=10)
+        table.add_column(_("Period"), key="period", width=23)
+        table.add_column(_("Amount"), key="amount", width=12)
+        table.add_column(_("State"), key="state", width=9)
+        self.action_reload()
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        run_service(self, subscription_service.get_subscription, self.ctx,
+                    self.subscription_id, on_done=self._show, group="sub", exclusive=True)
+        run_service(self, subscription_timeline, self.ctx, self.subscription_id,
+                    on_done=self._show_timeline, group="sub-timeline", exclusive=True)
+        run_service(self, invoice_service.list_invoices, self.ctx,
+                    subscription_id=self.subscription_id, on_done=self._show_invoices,
+                    group="sub-invoices", exclusive=True)
+
+    def _show(self, sub) -> None:
+        self.sub = sub
+        period = ""
+        if sub.current_period_start and sub.current_period_end:
+            period = f"{format_short_date(sub.current_period_start)} – " \
+                     f"{format_short_date(sub.current_period_end)}"
+        rows = [
+            f"[b]{escape(sub.plan_name)}[/b] ({escape(sub.plan_handle)} v{sub.plan_version})"
+            f"  ·  [b]{escape(state_label(sub.state))}[/b]  ·  "
+            + _("quantity {n}").format(n=sub.quantity),
+            _("Started {start}  ·  period {period}").format(
+                start=format_short_date(sub.start), period=period or "—"),
+            _("Next invoice {next}  ·  ends {ends}").format(
+                next=format_short_date(sub.next_invoice_at) if sub.next_invoice_at else "—",
+                ends=format_short_date(sub.expires) if sub.expires else _("not planned")),
+        ]
+        if sub.pending_plan_id is not None and sub.pending_change_at is not None:
+            rows.append(_("Plan change scheduled for {date}.").format(
+                date=format_short_date(sub.pending_change_at)))
+        self.query_one("#sub-summary", Static).update("\n".join(rows))
+        self.refresh_bindings()
+
+    def _show_timeline(self, tl) -> None:
+        self.query_one("#sub-timeline", Static).update(timeline_text(tl))
+
+    def _show_invoices(self, invoices) -> None:
+        self.invoices = invoices
+        table = self.query_one("#sub-invoices", DataTable)
+        table.clear()
+        for inv in invoices:
+            period = ""
+            if inv.period_start and inv.period_end:
+                period = f"{format_short_date(inv.period_start)}–" \
+                         f"{format_short_date(inv.period_end)}"
+            table.add_row(inv.number, format_short_date(inv.issued), period,
+                          format_money(inv.amount, inv.currency),
+                          _(INVOICE_STATES.get(inv.state, inv.state)), key=inv.number)
+
+    # -- what is possible now ---------------------------------------------------------------
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        writes = {"cancel_subscription", "uncancel", "change_plan", "hold", "reactivate",
+                  "expire", "mark_paid", "mark_failed"}
+        if action not in writes:
+            return True
+        if not self.ctx.can("subscriptions.write") or self.sub is None:
+            return None
+        state = self.sub.state
+        live = state in ("trial", "active", "pending_cancellation", "on_hold")
+        allowed = {
+            "cancel_subscription": state in ("trial", "active"),
+            "uncancel": state == "pending_cancellation",
+            "change_plan": state in ("active", "pending_cancellation", "on_hold", "trial"),
+            "hold": state == "active",
+            "reactivate": state == "on_hold",
+            "expire": live,
+            "mark_paid": bool(self.invoices),
+            "mark_failed": bool(self.invoices),
+        }
+        # Hidden when the state rules it out; greyed out (above) when the role does.
+        return True if allowed.get(action) else False
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "invoices":
+            self.query_one("#sub-invoices", DataTable).focus()
+
+    def _write(self, fn, *args, done_message: str, **kwargs) -> None:
+        def done(_result) -> None:
+            self.notify(done_message)
+            self.action_reload()
+
+        run_service(self, fn, self.ctx, *args, on_done=done, **kwargs)
+
+    def action_cancel_subscription(self) -> None:
+        if self.sub is None:
+            return
+        sub = self.sub
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(subscription_service.cancel_subscription, sub.id,
+                            expected_row_version=sub.row_version,
+                            done_message=_("Cancellation recorded."))
+
+        def previewed(preview) -> None:
+            self.app.push_screen(CancelPreviewDialog(sub, preview), callback=answered)
+
+        run_service(self, subscription_service.preview_cancellation, self.ctx, sub.id,
+                    on_done=previewed)
+
+    def action_uncancel(self) -> None:
+        sub = self.sub
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(subscription_service.uncancel_subscription, sub.id,
+                            expected_row_version=sub.row_version,
+                            done_message=_("The subscription continues."))
+
+        self.app.push_screen(ConfirmDialog(
+            _("Withdraw the cancellation of #{id}?").format(id=sub.id),
+            _("Billing continues as before; nothing is charged now."),
+            yes=_("Uncancel")), callback=answered)
+
+    def action_expire(self) -> None:
+        sub = self.sub
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(subscription_service.expire_subscription, sub.id,
+                            expected_row_version=sub.row_version,
+                            done_message=_("The subscription has ended."))
+
+        self.app.push_screen(ConfirmDialog(
+            _("End #{id} now?").format(id=sub.id),
+            _("Access ends now; nothing is refunded or billed."), yes=_("Expire now")),
+            callback=answered)
+
+    def action_hold(self) -> None:
+        sub = self.sub
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(subscription_service.put_on_hold, sub.id,
+                            expected_row_version=sub.row_version,
+                            done_message=_("On hold: no more invoices until reactivated."))
+
+        self.app.push_screen(ConfirmDialog(
+            _("Put #{id} on hold?").format(id=sub.id),
+            _("No invoices are issued while it is on hold."), yes=_("Hold")),
+            callback=answered)
+
+    def action_reactivate(self) -> None:
+        self._write(subscription_service.reactivate_subscription, self.sub.id,
+                    expected_row_version=self.sub.row_version,
+                    done_message=_("Reactivated."))
+
+    def action_change_plan(self) -> None:
+        if self.sub is not None:
+            self.app.push_screen(ChangePlanForm(self.ctx, self.sub),
+                                 callback=lambda r: r and self.action_reload())
+
+    def _selected_invoice(self):
+        table = self.query_one("#sub-invoices", DataTable)
+        if not self.invoices or table.cursor_row >= len(self.invoices):
+            return None
+        return self.invoices[table.cursor_row]
+
+    def action_mark_paid(self) -> None:
+        inv = self._selected_invoice()
+        if inv is not None:
+            self._write(invoice_service.record_payment, inv.number,
+                        expected_row_version=inv.row_version,
+                        done_message=_("Invoice {n} paid.").format(n=inv.number))
+
+    def action_mark_failed(self) -> None:
+        inv = self._selected_invoice()
+        if inv is not None:
+            self._write(invoice_service.record_failed_payment, inv.number,
+                        expected_row_version=inv.row_version,
+                        done_message=_("Invoice {n}: payment failed.").format(n=inv.number))
+
+
+def preview_lines(sub, preview) -> list[str]:
+    lines = [_("Effective: {date} — access ends then.").format(
+        date=format_datetime(preview.expires))]
+    if preview.last_period_start and preview.last_period_end:
+        lines.append(_("Last period: {start} – {end}{prorated}").format(
+            start=format_short_date(preview.last_period_start),
+            end=format_short_date(preview.last_period_end),
+            prorated=" " + _("(billed prorated)") if preview.last_period_prorated else ""))
+    if preview.invoices:
+        lines.append(_("Invoices still to come:"))
+        for inv in preview.invoices:
+            lines.append(f"  {format_short_date(inv.issued)}  "
+                         f"{format_money(inv.amount, inv.currency)}")
+    else:
+        lines.append(_("No further invoices."))
+    return lines
+
+
+class CancelPreviewDialog(ConfirmDialog):
+    """The effective date, the last period and what is still billed, then Yes/No."""
+
+    def __init__(self, sub, preview):
+        super().__init__(
+            _("Cancel #{id} ({plan})?").format(id=sub.id, plan=sub.plan_name),
+            "\n".join(escape(line) for line in preview_lines(sub, preview)),
+            yes=_("Cancel subscription"))
+
+
+class ChangePlanForm(ModalScreen[bool]):
+    """Pick the plan and the timing; ctrl+s shows the preview, ctrl+s again confirms."""
+
+    BINDINGS = [Binding("ctrl+s", "save", _("Preview / confirm"), priority=True),
+                Binding("escape", "cancel", _("Cancel"))]
+
+    def __init__(self, ctx: ServiceContext, sub):
+        super().__init__()
+        self.ctx, self.sub = ctx, sub
+        self.previewed: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Static("[b]" + escape(_("Change the plan of #{id} ({plan})").format(
+                id=self.sub.id, plan=self.sub.plan_name)) + "[/b]")
+            yield FormField(Field("plan", _("New plan"), _("plan handle")))
+            with Horizontal(classes="form-row"):
+                yield Static(_("When"), classes="form-label")
+                yield Select([(_("at the next renewal"), "renewal"), (_("now"), "immediate")],
+                             value="renewal", allow_blank=False, id="input-timing",
+                             compact=True)
+            with Horizontal(classes="form-row"):
+                yield Static(_("Credit"), classes="form-label")
+                yield Select([(_("none"), "none"),
+                              (_("prorated credit for the unused paid period"),
+                               "prorated_credit")],
+                             value="none", allow_blank=False, id="input-compensation",
+                             compact=True)
+            yield Static("", id="form-banner", classes="-empty")
+            with Horizontal(id="form-buttons"):
+                yield Button(_("Preview / confirm") + " \\[ctrl+s]", id="save",
+                             variant="primary")
+                yield Button(_("Cancel") + " \\[esc]", id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save() if event.button.id == "save" else self.action_cancel()
+
+    def _choice(self) -> tuple[str, str, str]:
+        plan = self.query_one(FormField).value.strip()
+        return (plan, self.query_one("#input-timing", Select).value,
+                self.query_one("#input-compensation", Select).value)
+
+    def _banner(self, text: str) -> None:
+        banner = self.query_one("#form-banner", Static)
+        banner.update(escape(text))
+        banner.set_class(not text, "-empty")
+
+    def action_save(self) -> None:
+        plan, timing, compensation = self._choice()
+        if not plan:
+            self.query_one(FormField).set_error(_("Enter the handle of the new plan."))
+            return
+        self.query_one(FormField).set_error(None)
+        if self.previewed == (plan, timing, compensation):
+            run_service(self, subscription_service.change_plan, self.ctx, self.sub.id,
+                        plan=plan, timing=timing, compensation=compensation,
+                        expected_row_version=self.sub.row_version,
+                        on_done=self._done, on_error=self._failed)
+            return
+        run_service(self, subscription_service.preview_plan_change, self.ctx, self.sub.id,
+                    plan=plan, timing=timing, compensation=compensation,
+                    on_done=lambda r: self._show_preview((plan, timing, compensation), r),
+                    on_error=self._failed)
+
+    def _show_preview(self, choice, result) -> None:
+        self.previewed = choice
+        lines = [_("Preview — {plan}").format(plan=result.new_plan_name)]
+        if result.change_at is not None:
+            lines.append(_("Moves to the new plan on {date}; from then {amount} per period.")
+                         .format(date=format_datetime(result.change_at),
+                                 amount=format_money(result.new_period_amount,
+                                                     result.currency)))
+        if result.invoice is not None:
+            lines.append(_("Invoice now: {amount} for {start} – {end}.").format(
+                amount=format_money(result.invoice.amount, result.invoice.currency),
+                start=format_short_date(result.invoice.period_start),
+                end=format_short_date(result.invoice.period_end)))
+            lines.append(_("From the next period: {amount} per period.").format(
+                amount=format_money(result.new_period_amount, result.currency)))
+        lines.append(_("Press ctrl+s again to confirm, esc to cancel."))
+        self._banner("\n".join(lines))
+
+    def _failed(self, exc: Exception) -> None:
+        self.previewed = None
+        if isinstance(exc, ValidationFailed):
+            message = exc.fields.get("plan") or "; ".join(exc.fields.values())
+            if "plan" in exc.fields:
+                self.query_one(FormField).set_error(message)
+            else:
+                self._banner(message)
+        elif isinstance(exc, Conflict):
+            self._banner("⚠ " + str(exc))
+        else:
+            show_error(self, exc)
+
+    def _done(self, _result) -> None:
+        self.notify(_("Plan change saved."))
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class NewSubscriptionForm(ModalScreen[object]):
+    """Subscribe the contact to a plan: plan handle, start, quantity, no trial/setup fee."""
+
+    BINDINGS = [Binding("ctrl+s", "save", _("Save"), priority=True),
+                Binding("escape", "cancel", _("Cancel"))]
+
+    def __init__(self, ctx: ServiceContext, contact_id: int):
+        super().__init__()
+        self.ctx, self.contact_id = ctx, contact_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Static("[b]" + escape(_("New subscription")) + "[/b]")
+            yield Static("", id="form-banner", classes="-empty")
+            yield FormField(Field("plan", _("Plan"), _("plan handle")))
+            yield FormField(Field("start", _("Start"), _("now, or 2026-12-01 / 2026-12-01T09:00")))
+            yield FormField(Field("quantity", _("Quantity"), "1"))
+            with Horizontal(classes="form-row"):
+                yield Static(_("No trial"), classes="form-label")
+                yield Switch(value=False, id="input-no_trial")
+            with Horizontal(classes="form-row"):
+                yield Static(_("No setup fee"), classes="form-label")
+                yield Switch(value=False, id="input-no_setup_fee")
+            with Horizontal(id="form-buttons"):
+                yield Button(_("Save") + " \\[ctrl+s]", id="save", variant="primary")
+                yield Button(_("Cancel") + " \\[esc]", id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save() if event.button.id == "save" else self.action_cancel()
+
+    def action_save(self) -> None:
+        fields = {f.field.name: f.value.strip() for f in self.query(FormField)}
+        data: dict = {"contact_id": self.contact_id, "plan": fields["plan"] or None,
+                      "no_trial": self.query_one("#input-no_trial", Switch).value,
+                      "no_setup_fee": self.query_one("#input-no_setup_fee", Switch).value}
+        if fields["start"]:
+            data["start"] = fields["start"]
+        if fields["quantity"]:
+            data["quantity"] = fields["quantity"]
+        run_service(self, subscription_service.create_subscription, self.ctx, data,
+                    on_done=self.dismiss, on_error=self._failed)
+
+    def _failed(self, exc: Exception) -> None:
+        if isinstance(exc, ValidationFailed):
+            known = set()
+            for f in self.query(FormField):
+                f.set_error(exc.fields.get(f.field.name))
+                known.add(f.field.name)
+            rest = [m for k, m in exc.fields.items() if k not in known]
+            banner = self.query_one("#form-banner", Static)
+            banner.update(escape("; ".join(rest)))
+            banner.set_class(not rest, "-empty")
+        else:
+            show_error(self, exc)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

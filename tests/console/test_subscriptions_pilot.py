@@ -1,0 +1,147 @@
+"""Subscription journeys at 80x24: the card's tab, the timeline, cancel and change plan."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Button, Static
+
+from console.app import KontorApp
+from console.screens.subscription import (
+    CancelPreviewDialog,
+    ChangePlanForm,
+    NewSubscriptionForm,
+    SubscriptionScreen,
+)
+from core.i18n import format_datetime, format_short_date
+from core.services import subscriptions as subscription_service
+from core.services.demo_billing import seed_billing_demo
+from core.services.operators import add_operator, sign_in
+from tests.console.conftest import SIZE, settle, type_text
+
+
+@pytest.fixture
+def billed(seeded):
+    """Anna Müller (contact 1) holds gold-monthly; a billing run has run up to now."""
+    seed_billing_demo(sign_in(seeded, "alice"), subscribers=3)
+    return seeded
+
+
+async def open_annas_subscription(pilot) -> SubscriptionScreen:
+    await pilot.press("slash")
+    await type_text(pilot, "anna.mueller@example")
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("enter")  # the card
+    await settle(pilot)
+    await pilot.press("s")  # Subscriptions tab, its table focused
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SubscriptionScreen)
+    return screen
+
+
+async def test_card_lists_subscriptions_and_the_screen_shows_the_engines_dates(billed):
+    ctx = sign_in(billed, "alice")
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_annas_subscription(pilot)
+        sub = subscription_service.get_subscription(ctx, screen.subscription_id)
+        summary = str(screen.query_one("#sub-summary", Static).render())
+        assert "Gold membership (monthly)" in summary
+        assert format_short_date(sub.next_invoice_at) in summary
+        timeline = str(screen.query_one("#sub-timeline", Static).render())
+        assert "today" in timeline and "notice deadline" in timeline
+        assert "invoice €" in timeline
+
+
+async def test_cancel_shows_the_preview_first_then_pends(billed):
+    ctx = sign_in(billed, "alice")
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_annas_subscription(pilot)
+        preview = subscription_service.preview_cancellation(ctx, screen.subscription_id)
+        await pilot.press("c")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, CancelPreviewDialog)
+        assert format_datetime(preview.expires) in dialog.detail
+        assert isinstance(pilot.app.focused, Button) and pilot.app.focused.id == "no"
+        await pilot.press("enter")  # No: nothing changes
+        await settle(pilot)
+        assert subscription_service.get_subscription(ctx, screen.subscription_id).state == \
+            "active"
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        sub = subscription_service.get_subscription(ctx, screen.subscription_id)
+        assert sub.state == "pending_cancellation" and sub.expires == preview.expires
+        assert "pending cancellation" in str(screen.query_one("#sub-summary").render())
+        await pilot.press("u")  # uncancel, confirmed
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert subscription_service.get_subscription(ctx, screen.subscription_id).state == \
+            "active"
+
+
+async def test_change_plan_previews_then_confirms(billed):
+    ctx = sign_in(billed, "alice")
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_annas_subscription(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, ChangePlanForm)
+        await type_text(pilot, "nope")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "nope" in str(form.query_one("#error-plan", Static).render())
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "gold-yearly")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        banner = str(form.query_one("#form-banner", Static).render())
+        assert "Preview" in banner and "Moves to the new plan on" in banner
+        assert subscription_service.get_subscription(
+            ctx, screen.subscription_id).pending_plan_id is None  # a preview writes nothing
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+    sub = subscription_service.get_subscription(ctx, screen.subscription_id)
+    assert sub.pending_plan_id is not None and sub.pending_change_at == sub.current_period_end
+
+
+async def test_add_subscription_from_the_card(billed):
+    ctx = sign_in(billed, "alice")
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "oliver.smith@")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, NewSubscriptionForm)
+        await type_text(pilot, "starter")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, SubscriptionScreen)
+        assert "trial" in str(screen.query_one("#sub-summary").render())
+
+
+async def test_viewer_sees_the_subscription_but_cannot_cancel(billed):
+    add_operator(sign_in(billed, "alice"), {"login": "vera", "role": "viewer"})
+    vera = sign_in(billed, "vera")
+    async with KontorApp(vera).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_annas_subscription(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert screen.check_action("cancel_subscription", ()) is None
