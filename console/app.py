@@ -18,13 +18,18 @@ STYLES = Path(styles.__file__).resolve().parent
 class KontorApp(App):
     """Holds the operator's context; every screen calls core services with it."""
 
-    CSS_PATH = [STYLES / "app.tcss", STYLES / "contacts.tcss", STYLES / "forms.tcss"]
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "contacts.tcss", STYLES / "forms.tcss",
+                STYLES / "plans.tcss", STYLES / "plan_list.tcss"]
     COMMANDS = App.COMMANDS | {KontorCommands}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("1", "area('contacts')", _("Contacts"), show=False),
+        Binding("2", "area('plans')", _("Plans"), show=False),
         Binding("9", "area('operators')", _("Operators"), show=False),
         Binding("question_mark,f1", "help", _("Help"), key_display="?"),
+        # Textual adds ctrl+p only when no binding names the palette; we add ":" as well,
+        # so ctrl+p is bound here explicitly. ":" is printable: never a priority binding.
+        Binding("ctrl+p", "command_palette", _("Commands"), priority=True, key_display="^p"),
         Binding("colon", "command_palette", _("Commands"), show=False),
         Binding("ctrl+q", "quit", _("Quit"), priority=True),
     ]
@@ -42,8 +47,10 @@ class KontorApp(App):
     def areas(self) -> dict:
         from console.screens.contacts import ContactsScreen
         from console.screens.operators import OperatorsScreen
+        from console.screens.plans import PlanListScreen
 
         return {"contacts": lambda: ContactsScreen(self.ctx),
+                "plans": lambda: PlanListScreen(self.ctx),
                 "operators": lambda: OperatorsScreen(self.ctx)}
 
     def on_mount(self) -> None:
@@ -60,6 +67,7 @@ class KontorApp(App):
         """(label, help, action) offered by the palette on every screen."""
         return [
             (_("Go to contacts"), "1", "area('contacts')"),
+            (_("Go to plans"), "2", "area('plans')"),
             (_("Go to operators"), "9", "area('operators')"),
             (_("Help: keys of this screen"), "? / F1", "help"),
             (_("Switch to the 16-colour theme"), "ansi-dark", "set_theme('ansi-dark')"),

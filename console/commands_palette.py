@@ -25,6 +25,9 @@ class KontorCommands(Provider):
             out.append((b.tooltip or b.description,
                         _("key: {key}").format(key=app.get_key_display(b)),
                         partial(target.run_action, b.action)))
+        extra = getattr(screen, "palette_commands", None)
+        if callable(extra):
+            out.extend(extra())
         for label, help_text, action in app.global_commands():
             out.append((label, help_text, partial(app.run_action, action)))
         return out

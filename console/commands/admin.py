@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("demo-data", help=_("fill a database with realistic demo data, fast"))
     p.add_argument("--contacts", type=int, default=0)
+    p.add_argument("--plans", type=int, default=0,
+                   help=_("plan versions of every schedule type, state, trial and setup fee"))
     p.set_defaults(run=demo_data)
 
 
@@ -69,14 +71,23 @@ def demo_data(args, ctx) -> int:
     if args.contacts < 0:
         print(_("--contacts must be 0 or more"), file=sys.stderr)
         return 2
+    if args.plans < 0:
+        print(_("--plans must be 0 or more"), file=sys.stderr)
+        return 2
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
         if tty:
             print(f"\r{done:>10,} / {total:,}", end="", file=sys.stderr, flush=True)
 
-    total = demo.generate_contacts(ctx, args.contacts, progress=progress)
-    if tty:
-        print(file=sys.stderr)
-    print(_("{n} contacts in the database.").format(n=total))
+    if args.contacts or not args.plans:
+        total = demo.generate_contacts(ctx, args.contacts, progress=progress)
+        if tty:
+            print(file=sys.stderr)
+        print(_("{n} contacts in the database.").format(n=total))
+    if args.plans:
+        total = demo.generate_plans(ctx, args.plans, progress=progress)
+        if tty:
+            print(file=sys.stderr)
+        print(_("{n} plans in the database.").format(n=total))
     return 0

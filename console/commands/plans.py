@@ -21,10 +21,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("file", help=_("JSON file, - for stdin"))
     imp.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     imp.set_defaults(run=plans_import)
-    ls = verbs.add_parser("list", help=_("newest plans first"))
-    ls.add_argument("--state", action="append", choices=("active", "superseded", "deleted"))
-    ls.add_argument("--handle-prefix")
-    ls.add_argument("--limit", type=int, default=50)
+    ls = verbs.add_parser("list", help=_("the plan list: filter, sort, export (CSV/JSON)"))
+    ls.add_argument("--filter", default="", metavar="QUERY",
+                    help=_("query language, e.g. 'state:active amount:10-50' "
+                           "(see docs/plans.md)"))
+    ls.add_argument("--sort", default="created:desc", metavar="COL[:asc|desc]",
+                    help=_("state, name, handle, version, created, trial, amount or "
+                           "billing_frequency"))
+    ls.add_argument("--columns", metavar="COL,COL",
+                    help=_("list columns for table and CSV (default: all)"))
+    ls.add_argument("--limit", type=int, default=None,
+                    help=_("at most this many rows (table default: 50; CSV/JSON: all)"))
     ls.add_argument("--format", choices=("table", "json", "csv"), default="table")
     ls.set_defaults(run=plans_list)
     show = verbs.add_parser("show", help=_("one plan version as Reepay JSON"))
@@ -91,13 +98,58 @@ def _row(p) -> dict:
 
 
 def plans_list(args, ctx) -> int:
+    from core.errors import ValidationFailed
+    from core.plan_query import QueryError, parse
     from core.schemas.common import Window
-    from core.services import plans
+    from core.services import plan_catalogue as pc
 
-    rows = plans.list_plans(ctx, states=tuple(args.state or ()) or None,
-                            handle_prefix=args.handle_prefix,
-                            window=Window(limit=max(1, min(args.limit, 500))))
-    emit([_row(p) for p in rows], COLUMNS, args.format)
+    try:
+        f = parse(args.filter, today=pc.account_today(ctx))
+    except QueryError as exc:
+        print(_("kontor: bad --filter: {message}").format(message=exc.message),
+              file=sys.stderr)
+        print("  " + args.filter, file=sys.stderr)
+        print("  " + " " * exc.position + "^" * exc.length, file=sys.stderr)
+        return 2
+    sort = pc.PlanSort.parse(args.sort)
+    columns = [c.strip() for c in args.columns.split(",")] if args.columns else list(pc.COLUMNS)
+    unknown = [c for c in columns if c not in pc.COLUMNS]
+    if unknown:
+        raise ValidationFailed({"columns": _("Unknown column {column}; choose from {columns}."
+                                             ).format(column=unknown[0],
+                                                      columns=", ".join(pc.COLUMNS))})
+    if args.format in ("csv", "json") and args.limit is None:
+        pc.write_plans(ctx, f, sort, args.format, sys.stdout, columns=columns)
+        return 0
+    limit = 50 if args.limit is None else max(0, args.limit)
+    rows, window = [], Window(limit=min(500, max(1, limit)))
+    while len(rows) < limit:
+        got = pc.list_plans_window(ctx, f, sort, window)
+        rows += got[:limit - len(rows)]
+        if len(got) < window.limit:
+            break
+        window = Window(after=got[-1].key, limit=window.limit)
+    if args.format == "json":
+        from core.services import plans
+
+        emit([plans.get_plan_by_id(ctx, r.id).to_reepay() for r in rows], (), "json")
+        return 0
+    if args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(pc.csv_header(columns))
+        writer.writerows(pc.csv_record(r, columns) for r in rows)
+        return 0
+    table = [{**{c: getattr(r, c) for c in pc.COLUMNS},
+              "amount": f"{pc.amount_text(r.amount, r.currency)} {r.currency}",
+              "created": r.created.date().isoformat()} for r in rows]
+    emit(table, columns, "table")
+    total = pc.count_plans(ctx, f)
+    if total > len(rows):
+        sys.stdout.flush()
+        print(_("{shown} of {total} plans; see --limit, --format csv|json").format(
+            shown=len(rows), total=total), file=sys.stderr)
     return 0
 
 

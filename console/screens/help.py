@@ -44,7 +44,7 @@ class HelpScreen(ModalScreen[None]):
         width = max((len(k) for k, _d in self.rows), default=4) + 2
         lines = [f"[b]{self.title_text}[/b]", ""]
         lines += [escape(f"{k.ljust(width)}{d}") for k, d in self.rows]
-        lines += ["", _("Global: 1 contacts · 9 operators · ctrl+p or : commands · "
+        lines += ["", _("Global: 1 contacts · 2 plans · 9 operators · ctrl+p or : commands · "
                         "ctrl+q quit")]
         with VerticalScroll(id="help"):
             yield Static("\n".join(lines), markup=True)

@@ -53,6 +53,7 @@ class Column:
     min_width: int = 8
     render: Callable[[Any], str] | None = None
     justify: str = "left"
+    weight: int = 1  # share of the spare width among flexible columns
 
 
 class WindowedTable(ScrollView, can_focus=True):
@@ -108,6 +109,11 @@ class WindowedTable(ScrollView, can_focus=True):
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self._pending: set[int] = set()
         self._keep_key: Any = None
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Show other columns (hidden/shown by the operator); rows stay as they are."""
+        self.columns = list(columns)
+        self.refresh()
 
     # -- data ------------------------------------------------------------------------------
 
@@ -230,15 +236,10 @@ class WindowedTable(ScrollView, can_focus=True):
 
     def widths(self, width: int) -> list[int]:
         fixed = sum(c.width for c in self.columns if c.width) + len(self.columns) - 1
-        flex = [c for c in self.columns if not c.width]
+        weights = sum(c.weight for c in self.columns if not c.width) or 1
         spare = max(width - fixed, 0)
-        out = []
-        for c in self.columns:
-            if c.width:
-                out.append(c.width)
-            else:
-                out.append(max(c.min_width, spare // max(len(flex), 1)))
-        return out
+        return [c.width if c.width else max(c.min_width, spare * c.weight // weights)
+                for c in self.columns]
 
     def header_text(self, width: int) -> Text:
         return self._line([c.label for c in self.columns], width)

@@ -14,3 +14,7 @@ from core.models.plans import DunningPlan, Plan  # noqa: E402
 from core.models.subscriptions import Subscription  # noqa: E402
 
 __all__ += ["DunningPlan", "Invoice", "Plan", "Subscription"]
+
+from core.models.views import OperatorPreference, SavedView  # noqa: E402
+
+__all__ += ["OperatorPreference", "SavedView"]

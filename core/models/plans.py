@@ -10,6 +10,29 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.models.base import Base, UTCDateTime, utcnow
 
 PLAN_STATES = ("active", "superseded", "deleted")
+# Indexes of migration 0003 (name suffix, columns before id); the words of description and
+# setup_fee_text are indexed outside the models (SQLite FTS5 `plans_fts`, PostgreSQL GIN).
+PLAN_LIST_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("version", ("version",)),
+    ("frequency", ("schedule_type", "interval_length")),
+    ("partial_period_handling", ("partial_period_handling",)),
+    ("setup_fee_handling", ("setup_fee_handling",)),
+    ("fixed_life_time_unit", ("fixed_life_time_unit",)),
+    ("trial_interval_unit", ("trial_interval_unit",)),
+    ("fixed_count", ("fixed_count",)),
+    ("trial_interval_length", ("trial_interval_length",)),
+    ("schedule_fixed_day", ("schedule_fixed_day",)),
+    ("renewal_reminder", ("renewal_reminder_email_days",)),
+    ("trial_reminder", ("trial_reminder_email_days",)),
+)
+# Every filter column in created order: on SQLite any combination of column filters is
+# counted, and the newest-first window found, from this index alone (no table reads).
+PLAN_LIST_COVERING = (
+    "created", "id", "state", "schedule_type", "partial_period_handling", "setup_fee_handling",
+    "fixed_life_time_unit", "trial_interval_unit", "dunning_plan", "amount", "quantity",
+    "fixed_count", "trial_interval_length", "interval_length", "schedule_fixed_day",
+    "renewal_reminder_email_days", "trial_reminder_email_days", "version",
+)
 
 
 class DunningPlan(Base):
@@ -99,4 +122,7 @@ class Plan(Base):
         Index("ix_plans_dunning_plan", "dunning_plan", "id"),
         Index("ix_plans_quantity", "quantity", "id"),
         Index("ix_plans_interval_length", "interval_length", "id"),
+        # 0003, the plan catalogue: one index per remaining filter and sort column.
+        *[Index(f"ix_plans_{name}", *cols, "id") for name, cols in PLAN_LIST_INDEXES],
+        Index("ix_plans_list", *PLAN_LIST_COVERING),
     )

@@ -228,3 +228,54 @@ def test_help_texts_follow_the_language(capsys):
         main(["--lang", "en", "--help"])
     assert done.value.code == 0
     assert "usage: kontor" in capsys.readouterr().out
+
+
+@pytest.fixture
+def with_plans(capsys, dbfile):
+    code, out, err = run(capsys, "--db", dbfile, "--operator", "boss", "demo-data",
+                         "--plans", "60")
+    assert (code, out.strip(), err) == (0, "60 plans in the database.", "")
+    return dbfile
+
+
+def test_plans_list_filter_as_json_is_exactly_the_export(capsys, with_plans):
+    import json
+
+    from core.db import Database
+    from core.plan_query import parse
+    from core.services import plan_catalogue as pc
+    from core.services.operators import sign_in
+
+    query = "state:active,superseded amount:5-"
+    code, out, err = run(capsys, "--db", with_plans, "--operator", "boss", "plans", "list",
+                         "--filter", query, "--sort", "amount:desc", "--format", "json")
+    assert code == 0 and err == ""
+    db = Database(f"sqlite:///{with_plans}")
+    try:
+        ctx = sign_in(db, "boss")
+        f = parse(query, today=pc.account_today(ctx))
+        expected = pc.export_plans(ctx, f, pc.PlanSort.parse("amount:desc"), "json")
+    finally:
+        db.dispose()
+    assert json.loads(out) == json.loads(expected) and len(json.loads(out)) > 0
+    assert all(p["amount"] >= 500 and p["state"] != "deleted" for p in json.loads(out))
+
+
+def test_plans_list_table_and_csv(capsys, with_plans):
+    code, out, _ = run(capsys, "--db", with_plans, "--operator", "boss", "plans", "list",
+                       "--filter", "type:month_fixedday", "--columns", "name,billing_frequency",
+                       "--limit", "3")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["name", "billing_frequency"] and len(lines) == 4
+    assert all("on day" in line for line in lines[1:])
+    code, out, _ = run(capsys, "--db", with_plans, "--operator", "boss", "plans", "list",
+                       "--format", "csv", "--columns", "handle,amount")
+    assert code == 0 and out.splitlines()[0] == "handle,amount,currency"
+    assert len(out.splitlines()) == 61
+
+
+def test_plans_list_bad_filter_points_at_the_mistake(capsys, with_plans):
+    code, _, err = run(capsys, "--db", with_plans, "--operator", "boss", "plans", "list",
+                       "--filter", "state:active amount:9.999")
+    assert code == 2 and "2 decimals" in err
+    assert err.splitlines()[-1] == "  " + " " * 20 + "^" * 5

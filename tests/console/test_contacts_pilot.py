@@ -225,6 +225,7 @@ async def test_palette_runs_screen_actions(admin_app):
         await settle(pilot)
         await pilot.press("ctrl+p")
         await settle(pilot)
+        assert pilot.app.screen.__class__.__name__ == "CommandPalette"
         await type_text(pilot, "new contact")
         await pilot.pause(0.3)
         await pilot.press("enter")

@@ -8,11 +8,13 @@ from core.models import Base
 
 
 def _ignored(diff) -> bool:
-    """The SQLite FTS5 trigram index of contacts lives outside the models on purpose."""
+    """The SQLite FTS5 indexes (contacts' trigrams, plans' words) live outside the models on
+    purpose."""
     obj = diff[1] if isinstance(diff, tuple) and len(diff) > 1 else None
     name = getattr(obj, "name", "") or ""
     table = getattr(getattr(obj, "table", None), "name", "") or ""
-    return name.startswith("contacts_fts") or table.startswith("contacts_fts")
+    return any(n.startswith(prefix) for n in (name, table)
+               for prefix in ("contacts_fts", "plans_fts", "plans_name_fts"))
 
 
 def _flatten(diffs):

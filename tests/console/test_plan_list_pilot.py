@@ -1,0 +1,216 @@
+"""The plan list at 80x24: query line, filter panel, chips, columns, views, export, sort."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from textual.widgets import Input, Static
+
+from console.app import KontorApp
+from console.screens.plan_dialogs import ColumnsPicker, ExportDialog, FilterPanel
+from console.screens.plans import PlanListScreen
+from console.widgets.chips import ChipBar
+from console.widgets.windowed_table import WindowedTable
+from core import plan_query
+from core.plan_query import KEYS
+from core.services import plan_catalogue as catalogue
+from core.services import views as view_service
+from core.services.demo import generate_plans
+from core.services.operators import sign_in
+from tests.console.conftest import SIZE, settle, type_text
+
+
+@pytest.fixture
+def catalogue_db(sqlite_db):
+    generate_plans(sign_in(sqlite_db, "alice"), 400)
+    return sqlite_db
+
+
+@pytest.fixture
+def ctx(catalogue_db):
+    return sign_in(catalogue_db, "alice")
+
+
+async def open_plans(pilot) -> PlanListScreen:
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PlanListScreen)
+    return screen
+
+
+def expected_total(ctx, query: str) -> int:
+    return catalogue.count_plans(ctx, plan_query.parse(query, today=date.today()))
+
+
+async def query(pilot, text: str) -> None:
+    """Put `text` in the query line and press enter. (Typed key by key on a loaded machine,
+    a pause mid-word lets search-as-you-type apply a partial query, as it should.)"""
+    await pilot.press("slash")
+    pilot.app.screen.query_one("#plan-query", Input).value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_status_and_amount_range_via_the_query_line(ctx):
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        table = screen.query_one(WindowedTable)
+        assert table.total == 400
+        await query(pilot, "state:active amount:10-50")
+        assert table.total == expected_total(ctx, "state:active amount:10-50") < 400
+        labels = [label for _k, label in screen.query_one(ChipBar).chips]
+        assert "Status: active" in labels and any(label.startswith("Amount") for label in labels)
+        assert all(row.state == "active" and 1000 <= row.row.amount <= 5000
+                   for row in (table.row_at(i) for i in range(min(table.total, 50))))
+
+
+async def test_status_and_amount_range_via_the_filter_panel(ctx):
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, FilterPanel)
+        for _ in range(KEYS.index("state")):
+            await pilot.press("down")
+        await pilot.press("enter")  # the choices of Status
+        await settle(pilot)
+        await pilot.press("space", "ctrl+s")  # "active" is the first choice
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        for _ in range(KEYS.index("amount")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await type_text(pilot, "10-50")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.filter.state == ("active",)
+        assert screen.query_one("#plan-query", Input).value == plan_query.format(screen.filter)
+        assert screen.query_one(WindowedTable).total == expected_total(
+            ctx, "state:active amount:10-50")
+
+
+async def test_a_malformed_query_says_where_and_keeps_the_last_result(ctx):
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await query(pilot, "state:active")
+        table = screen.query_one(WindowedTable)
+        before = table.total
+        await query(pilot, "state:active amount:abc")
+        status = str(screen.query_one("#plan-status", Static).render())
+        assert "✗" in status and "Column 21" in status and "last valid result" in status
+        assert table.total == before
+        assert screen.filter == plan_query.parse("state:active", today=date.today())
+
+
+async def test_removing_a_chip_by_keyboard(ctx):
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await query(pilot, "state:active tiu:days")
+        await pilot.press("c", "x")  # first chip: Status
+        await settle(pilot)
+        assert screen.filter.state == () and screen.filter.trial_interval_unit == ("days",)
+        assert screen.query_one(WindowedTable).total == expected_total(ctx, "tiu:days")
+
+
+async def test_hidden_columns_are_remembered_per_operator(ctx):
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ColumnsPicker)
+        await pilot.press("down", "space", "down", "down", "down", "space", "ctrl+s")
+        await settle(pilot)
+        assert screen.shown_columns == ["state", "handle", "version", "trial", "amount",
+                                        "billing_frequency"]
+    assert view_service.get_preference(ctx, "plans.columns") == screen.shown_columns
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        assert "name" not in screen.shown_columns
+
+
+async def test_save_a_view_and_recall_it_from_the_palette(ctx):
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await query(pilot, "state:active type:month_fixedday")
+        await pilot.press("v")
+        await settle(pilot)
+        await type_text(pilot, "fixed day")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await query(pilot, "")
+        assert screen.filter == plan_query.PlanFilter()
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert pilot.app.screen.__class__.__name__ == "CommandPalette"
+        await type_text(pilot, "View: fixed day")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.filter.schedule_type == ("month_fixedday",)
+        assert screen.view_name == "fixed day"
+    assert [v.name for v in view_service.list_views(ctx)] == ["fixed day"]
+
+
+async def test_export_writes_exactly_what_the_list_shows(ctx, tmp_path, monkeypatch):
+    monkeypatch.setenv("KONTOR_EXPORT_DIR", str(tmp_path))
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await query(pilot, "state:active amount:10-50")
+        total = screen.query_one(WindowedTable).total
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ExportDialog)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    [path] = list(tmp_path.glob("kontor-plans-*.csv"))
+    lines = path.read_text().splitlines()
+    assert len(lines) == total + 1 and lines[0].startswith("state,name,handle")
+
+
+async def test_sort_by_amount_from_the_keyboard(ctx):
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        index = catalogue.COLUMNS.index("amount") * 2  # "Amount ↑"
+        await pilot.press("home")  # the picker opens on the current sort
+        for _ in range(index):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        table = screen.query_one(WindowedTable)
+        amounts = [table.row_at(i).row.amount for i in range(20)]
+        assert amounts == sorted(amounts)
+        await pilot.press("S")
+        await settle(pilot)
+        amounts = [table.row_at(i).row.amount for i in range(20)]
+        assert amounts == sorted(amounts, reverse=True)
+
+
+async def test_query_line_completes_keys(ctx):
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "sched")
+        await pilot.pause(0.2)
+        await pilot.press("right")
+        assert screen.query_one("#plan-query", Input).value.startswith("schedule_")
+
+
+async def test_viewer_can_filter_but_not_create(catalogue_db):
+    from core.services.operators import add_operator
+
+    add_operator(sign_in(catalogue_db, "alice"), {"login": "vera", "role": "viewer"})
+    async with KontorApp(sign_in(catalogue_db, "vera")).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        await query(pilot, "state:deleted")
+        assert screen.query_one(WindowedTable).total == expected_total(
+            sign_in(catalogue_db, "vera"), "state:deleted")
+
