@@ -36,7 +36,7 @@ QUERY_DELAY = 0.15
 COLUMNS_PREF = "plans.columns"
 STATE_MARKS = {"active": "●", "superseded": "○", "deleted": "✗"}
 WIDTHS = {"state": 2, "name": None, "handle": None, "version": 3, "created": 10,
-          "trial": 8, "amount": 10, "billing_frequency": None}
+          "trial": 9, "amount": 10, "billing_frequency": None}
 WEIGHTS = {"name": 4, "handle": 3, "billing_frequency": 4}
 
 
@@ -243,9 +243,9 @@ class PlanListScreen(Screen):
         status = self.query_one("#plan-status", Static)
         if self.query_error is not None:
             e = self.query_error
-            status.update("[b]✗[/b] " + escape(_("Column {col}: {message} — showing the last "
-                                                 "valid result.").format(col=e.position + 1,
-                                                                         message=e.message)))
+            status.update("[b]✗[/b] " + escape(_("At character {col}: {message} — showing the "
+                                                 "last valid result.").format(
+                col=e.position + 1, message=e.message)))
             return
         table = self.query_one(WindowedTable)
         if table.total is None or not table.counted:

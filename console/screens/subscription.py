@@ -73,7 +73,7 @@ def timeline_text(tl) -> str:
         lines.append(f"  {format_short_date(tl.at):>10}  ▶ " + _("today"))
     if tl.cancel_now_expires is not None:
         lines.append("")
-        lines.append(_("Cancelled now, it would end on {date}.").format(
+        lines.append(_("If cancelled now, it would end on {date}.").format(
             date=format_datetime(tl.cancel_now_expires)))
     return "\n".join(lines)
 
@@ -149,9 +149,10 @@ class SubscriptionScreen(Screen):
             + _("quantity {n}").format(n=sub.quantity),
             _("Started {start}  ·  period {period}").format(
                 start=format_short_date(sub.start), period=period or "—"),
-            _("Next invoice {next}  ·  ends {ends}").format(
+            (_("Next invoice {next}  ·  ends {ends}") if sub.expires else
+             _("Next invoice {next}  ·  runs until cancelled")).format(
                 next=format_short_date(sub.next_invoice_at) if sub.next_invoice_at else "—",
-                ends=format_short_date(sub.expires) if sub.expires else _("not planned")),
+                ends=format_short_date(sub.expires) if sub.expires else ""),
         ]
         if sub.pending_plan_id is not None and sub.pending_change_at is not None:
             rows.append(_("Plan change scheduled for {date}.").format(

@@ -125,17 +125,10 @@ class Plan(PlanInput):
     @property
     def billing_frequency(self) -> str:
         """Plain text for the plan list: "every 3 months on day 1", "manual"."""
-        n, t = self.interval_length, self.schedule_type
-        unit = {"daily": "day", "weekly_fixedday": "week"}.get(t, "month")
-        every = _("every {unit}").format(unit=_(unit)) if n == 1 else _(
-            "every {n} {unit}s").format(n=n, unit=_(unit))
-        if t == "manual":
-            return _("manual")
-        if t in ("month_fixedday", "weekly_fixedday"):
-            return _("{every} on day {day}").format(every=every, day=self.schedule_fixed_day)
-        if t == "month_lastday":
-            return _("{every} on the last day").format(every=every)
-        return every
+        from core.services.plan_catalogue import billing_frequency_text
+
+        return billing_frequency_text(self.schedule_type, self.interval_length,
+                                      self.schedule_fixed_day)
 
 
 class PlanVersionResult(BaseModel):

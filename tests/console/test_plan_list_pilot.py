@@ -101,7 +101,7 @@ async def test_a_malformed_query_says_where_and_keeps_the_last_result(ctx):
         before = table.total
         await query(pilot, "state:active amount:abc")
         status = str(screen.query_one("#plan-status", Static).render())
-        assert "✗" in status and "Column 21" in status and "last valid result" in status
+        assert "✗" in status and "At character 21" in status and "last valid result" in status
         assert table.total == before
         assert screen.filter == plan_query.parse("state:active", today=date.today())
 

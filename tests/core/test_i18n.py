@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gettext
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -60,3 +62,28 @@ def test_compiled_catalog_matches_its_po_file():
     assert po == mo, "run `python3 dev.py i18n` to recompile the catalogs"
     assert isinstance(gettext.translation("kontor", str(LOCALE_DIR), ["de"]),
                       gettext.GNUTranslations)
+
+
+def test_every_message_has_a_german_translation():
+    # What `python3 dev.py i18n` extracts: babel.cfg's python files under core/ and console/,
+    # with babel's default keywords (they include _, N_ and ngettext:1,2, as tools/i18n.py).
+    root = Path(__file__).resolve().parents[2]
+    with (LOCALE_DIR / "de" / "LC_MESSAGES" / "kontor.po").open("rb") as f:
+        catalog = read_po(f, locale="de")
+    missing = set()
+    for package in ("core", "console"):
+        for filename, _lineno, message, _comments, context in extract_from_dir(
+                root / package, method_map=[("**.py", "python")], keywords=DEFAULT_KEYWORDS):
+            msgid = message[0] if isinstance(message, tuple) else message
+            if not msgid:
+                continue
+            entry = catalog.get(msgid, context)
+            strings = entry and (entry.string if isinstance(entry.string, (list, tuple))
+                                 else [entry.string])
+            if (not entry or entry.fuzzy or not strings or not all(strings)
+                    or (isinstance(message, tuple) and len(strings) < 2)):
+                missing.add(f"{package}/{filename}: {msgid!r}")
+    assert not missing, (
+        f"{len(missing)} message(s) without a German translation; run `python3 dev.py i18n`, "
+        "translate them in core/locale/de/LC_MESSAGES/kontor.po and run it again:\n"
+        + "\n".join(sorted(missing)))

@@ -17,7 +17,7 @@ def test_create_plan_keeps_reepay_fields_and_starts_at_version_1(admin):
     assert str(p.vat) == "0.19" and p.entitlements == ["video", "forum"]
     assert p.to_reepay()["vat"] == 0.19
     assert plans.get_plan(admin, "gold").id == p.id
-    assert p.billing_frequency == "every month on day 1"
+    assert p.billing_frequency == "monthly on day 1"  # the plan list's wording
 
 
 @pytest.mark.parametrize("data, field", [
