@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import common  # noqa: E402
+
 # Varied fragments as agents type them: email parts, names, phone digits, short prefixes.
 FRAGMENTS = ["müller", "mueller", "rossi", "anna", "gmx", "@libero.it", "smith", "1576",
              "+49 151", "braun12", "emma.braun0@", "giu", "ma", "a", "k", "schmidt99", "zzzz",
@@ -27,32 +29,12 @@ FRAGMENTS = ["müller", "mueller", "rossi", "anna", "gmx", "@libero.it", "smith"
 
 
 def ensure_database(path: Path, count: int) -> dict:
-    from core.db import open_database
-    from core.services import contacts, demo
-    from core.services.operators import sign_in
+    from core.services import demo, contacts
 
-    db = open_database(f"sqlite:///{path}")
-    ctx = sign_in(db, "bench")
-    have = contacts.count_contacts(ctx)
-    result = {"contacts": have, "generated": False}
-    if have != count:
-        db.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        db = open_database(f"sqlite:///{path}")
-        ctx = sign_in(db, "bench")
-        t = time.perf_counter()
-        demo.generate_contacts(ctx, count)
-        secs = time.perf_counter() - t
-        result = {"contacts": count, "generated": True, "generate_seconds": round(secs, 1),
-                  "generate_rows_per_second": round(count / secs)}
-    db.dispose()
-    return result
+    return common.ensure_database(path, count, "contacts", contacts.count_contacts, demo.generate_contacts)
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))], 2)
+pct = common.pct
 
 
 def service_search(path: Path, rounds: int = 3) -> dict:

@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import common  # noqa: E402
+
 TODAY = None  # the real date: the demo data's created dates are relative to now
 
 # Each filter kind of the seed, alone (wide and narrow), then combinations.
@@ -66,31 +68,12 @@ SORTS = ["created:desc", "created:asc", "name:asc", "name:desc", "handle:asc", "
 
 
 def ensure_database(path: Path, count: int) -> dict:
-    from core.db import open_database
     from core.services import demo, plan_catalogue
-    from core.services.operators import sign_in
 
-    db = open_database(f"sqlite:///{path}")
-    ctx = sign_in(db, "bench")
-    have = plan_catalogue.count_plans(ctx)
-    result = {"plans": have, "generated": False}
-    if have != count:
-        db.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        db = open_database(f"sqlite:///{path}")
-        ctx = sign_in(db, "bench")
-        t = time.perf_counter()
-        demo.generate_plans(ctx, count)
-        secs = time.perf_counter() - t
-        result = {"plans": count, "generated": True, "generate_seconds": round(secs, 1)}
-    db.dispose()
-    return result
+    return common.ensure_database(path, count, "plans", plan_catalogue.count_plans, demo.generate_plans)
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))], 2)
+pct = common.pct
 
 
 def measure(path: Path, rounds: int) -> dict:
