@@ -1,10 +1,15 @@
 """Billing-run benchmark: N monthly subscriptions (mixed schedule types) billed for one month.
 
     python benchmarks/billing_run.py [--subscriptions 1000000] [--chunk 2000] [--keep PATH]
+                                     [--worker auto|on|off] [--no-fast-path]
 
-Prints JSON: periods invoiced, seconds, periods per second and the peak RSS of the process
-that ran the billing run. The database is built in a separate process (bulk inserts straight
-through the DB-API), so the RSS measured is the run's alone.
+Prints JSON: periods invoiced, seconds, periods per second and peak RSS. The database is built
+in one child process (bulk inserts straight through the DB-API) and the run executes in
+another, so the RSS measured is the run's alone: `run_process_rss_mb` is the run's process,
+`worker_rss_mb` its worker process (RUSAGE_CHILDREN of the run; 0 without a worker),
+`peak_rss_mb` the larger of the two (max per process) and `peak_rss_sum_mb` their sum (an
+upper bound of both together). `--no-fast-path` bills every subscription through the
+engine's general path (for comparison).
 """
 
 from __future__ import annotations
@@ -105,7 +110,7 @@ def setup(path: str, n: int) -> None:
     db.dispose()
 
 
-def run(path: str, chunk: int) -> dict:
+def run(path: str, chunk: int, worker: bool | None, fast: bool) -> dict:
     from core.db import open_database
     from core.services.billing_run import run_billing
     from core.services.operators import sign_in
@@ -113,14 +118,19 @@ def run(path: str, chunk: int) -> dict:
     db = open_database(f"sqlite:///{path}")
     ctx = sign_in(db, "bench")
     t0 = time.perf_counter()
-    summary = run_billing(ctx, RUN_UNTIL, chunk=chunk)
+    summary = run_billing(ctx, RUN_UNTIL, chunk=chunk, worker=worker, fast=fast)
     seconds = time.perf_counter() - t0
-    again = run_billing(ctx, RUN_UNTIL, chunk=chunk)
+    again = run_billing(ctx, RUN_UNTIL, chunk=chunk, worker=worker, fast=fast)
     db.dispose()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"periods": summary.periods, "invoices": summary.invoices,
             "subscriptions": summary.subscriptions, "seconds": round(seconds, 2),
             "periods_per_second": round(summary.periods / seconds),
-            "second_run_invoices": again.invoices}
+            "second_run_invoices": again.invoices,
+            "peak_rss_mb": round(max(own, worker_rss), 1),
+            "run_process_rss_mb": round(own, 1), "worker_rss_mb": round(worker_rss, 1),
+            "peak_rss_sum_mb": round(own + worker_rss, 1)}
 
 
 def main() -> int:
@@ -128,23 +138,36 @@ def main() -> int:
     ap.add_argument("--subscriptions", type=int, default=1_000_000)
     ap.add_argument("--chunk", type=int, default=2000)
     ap.add_argument("--keep", help="build the database at this path and keep it")
+    ap.add_argument("--worker", choices=("auto", "on", "off"), default="auto",
+                    help="compute chunks in a worker process (auto: by the run's size)")
+    ap.add_argument("--no-fast-path", action="store_true",
+                    help="bill everything through the engine's general path")
     ap.add_argument("--_setup", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--_run", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._setup:
         setup(args._setup[0], int(args._setup[1]))
         return 0
-    tmp = tempfile.mkdtemp(prefix="kontor-bench-")
+    if args._run:
+        worker = {"auto": None, "on": True, "off": False}[args.worker]
+        print(json.dumps(run(args._run, args.chunk, worker, not args.no_fast_path)))
+        return 0
+    tmp = None if args.keep else tempfile.mkdtemp(prefix="kontor-bench-")
     path = args.keep or os.path.join(tmp, "bench.db")
     t0 = time.perf_counter()
     subprocess.run([sys.executable, __file__, "--_setup", path, str(args.subscriptions)],
                    check=True)
     setup_seconds = time.perf_counter() - t0
-    result = run(path, args.chunk)
-    result.update(setup_seconds=round(setup_seconds, 1),
-                  peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                  chunk=args.chunk, sqlite_file_mb=round(os.path.getsize(path) / 2**20, 1))
+    out = subprocess.run([sys.executable, __file__, "--_run", path, "--chunk", str(args.chunk),
+                          "--worker", args.worker]
+                         + (["--no-fast-path"] if args.no_fast_path else []),
+                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result.update(setup_seconds=round(setup_seconds, 1), chunk=args.chunk,
+                  worker=args.worker, fast_path=not args.no_fast_path,
+                  sqlite_file_mb=round(os.path.getsize(path) / 2**20, 1))
     print(json.dumps(result, indent=2))
-    if not args.keep:
+    if tmp is not None:
         for f in os.listdir(tmp):
             os.remove(os.path.join(tmp, f))
         os.rmdir(tmp)

@@ -462,6 +462,158 @@ def bill_until(
     return invoices, state
 
 
+# -- the fast path: plain renewals -----------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class PlainPeriod:
+    """One plainly renewed full period: its invoice, bounds and their storage (UTC ISO) text.
+
+    Instances are shared between every subscription renewing the same period (they are
+    cached per plan, zone, anchor, period start and quantity) and compare by identity, so a
+    caller can key its own derived values (rendered rows) on them."""
+
+    start: datetime
+    end: datetime
+    start_iso: str
+    end_iso: str
+    invoice: Invoice
+
+
+_STORAGE_FIELDS = tuple(SubscriptionState.__dataclass_fields__)
+
+
+def _storage_moment(value: Any) -> datetime | None:
+    """A datetime stored by `to_storage_dict` (UTC ISO text); None unless exactly that form."""
+    if type(value) is not str or not value.endswith("+00:00"):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.isoformat() == value else None
+
+
+class RenewalCache:
+    """The fast path's bounded caches (periods, parsed moments), shareable by every
+    `PlainRenewals` of a run so that its memory stays bounded however many plans it meets."""
+
+    def __init__(self, limit: int = 100_000):
+        self.periods: dict[tuple, PlainPeriod] = {}
+        self.moments: dict[str, datetime] = {}
+        self.limit = limit
+        self._tokens = 0
+
+    def token(self) -> int:
+        self._tokens += 1
+        return self._tokens
+
+
+class PlainRenewals:
+    """The fast path of `bill_until` for one plan's terms, on the stored state.
+
+    Most invoices of a billing run are the plain renewal of a full period: no trial, setup fee,
+    first partial period, cancellation, fixed term or plan move involved. For those the state
+    only moves on by whole periods, every subscription sharing an anchor shares the periods,
+    and the invoice is a function of (plan, zone, anchor, period start, quantity) — so it is
+    computed once and cached, and the state is updated in its storage form
+    (`SubscriptionState.to_storage_dict`) without building a `SubscriptionState`.
+
+    `bill` either does exactly what `bill_until` + `to_storage_dict` do (same invoices, same
+    stored state, status "active", next due moment = the new next_period_start) or declines
+    and leaves the data untouched; `tests/core/billing/test_fast_path.py` checks that on
+    random plans and states.
+    """
+
+    def __init__(self, terms: PlanTerms, cache: RenewalCache | None = None):
+        self.terms = terms
+        # Only renewing, scheduled plans: fixed_count and contract_end change fixed_expires.
+        self.applies = terms.schedule_type != "manual" and terms.duration == "renew"
+        self._cache = cache or RenewalCache()
+        self._token = self._cache.token()
+
+    def _moment(self, value: Any) -> datetime | None:
+        """`value` parsed when it is a moment in storage form (cached), else None."""
+        moment = _storage_moment(value)
+        if moment is not None:
+            moments = self._cache.moments
+            if len(moments) >= self._cache.limit:
+                moments.clear()
+            moments[value] = moment
+        return moment
+
+    def bill(self, data: dict[str, Any], upto: datetime) -> list[PlainPeriod] | None:
+        """Bill `data` (a stored state, as `to_storage_dict` wrote it) up to the aware moment
+        `upto` when there is at least one invoice due and every one is a plain renewal:
+        update `data` in place to the stored form of the state `bill_until` ends with and
+        return the periods billed. Otherwise return None and leave `data` as it was."""
+        if (
+            not self.applies
+            or tuple(data) != _STORAGE_FIELDS  # every field, in order: exactly the stored form
+            or data["setup_fee_billed"] is not True  # no setup fee owed (line or invoice)
+            or data["cancelled_at"] is not None
+            or data["cancel_expires"] is not None
+            or data["fixed_expires"] is not None  # no end: every period is full
+        ):
+            return None
+        tz, quantity, count = data["tz"], data["quantity"], data["periods_invoiced"]
+        if type(tz) is not str or type(quantity) is not int or quantity < 1 \
+                or type(count) is not int:
+            return None
+        moments = self._cache.moments
+        p_iso, anchor_iso, start, trial_end = (
+            data["next_period_start"], data["anchor"], data["start"], data["trial_end"])
+        p = moments.get(p_iso) or self._moment(p_iso)
+        if p is None or p > upto:
+            return None
+        # The moments carried over unchanged must already be in storage form, and the
+        # subscription has started and left any trial by p (so it is "active" at upto).
+        start = moments.get(start) or self._moment(start)
+        if start is None or start > p:
+            return None
+        for value in (data["trial_start"], data["first_period_start"], anchor_iso):
+            if value is not None and value not in moments and self._moment(value) is None:
+                return None
+        if trial_end is not None:
+            trial_end = moments.get(trial_end) or self._moment(trial_end)
+            if trial_end is None or trial_end > p:
+                return None
+        cache, token, periods = self._cache.periods, self._token, []
+        while True:
+            key = (token, tz, anchor_iso, quantity, p_iso)
+            period = cache.get(key)
+            if period is None:
+                period = self._period(tz, anchor_iso, quantity, p_iso)
+                if period is None:
+                    return None
+                if len(cache) >= self._cache.limit:
+                    cache.clear()
+                cache[key] = period
+            if period.start > upto:
+                break
+            periods.append(period)
+            p_iso = period.end_iso
+        last = periods[-1]
+        data["next_period_start"] = last.end_iso
+        data["current_period_start"] = last.start_iso
+        data["current_period_end"] = last.end_iso
+        data["periods_invoiced"] = count + len(periods)
+        return periods
+
+    def _period(self, tz: str, anchor_iso: str, quantity: int, p_iso: str) -> PlainPeriod | None:
+        """`_bill_period` for a full period from p ≥ anchor, without expiry or setup fee."""
+        terms, anchor, p = self.terms, self._moment(anchor_iso), self._moment(p_iso)
+        if anchor is None or p is None or p < anchor:
+            return None  # a first partial period (or a state not in storage form)
+        z = zone(tz)
+        _, end = schedule_for(terms, anchor, z).period_containing(p)
+        priced = price(terms.amount * quantity, terms.vat, terms.amount_incl_vat)
+        text = f"{terms.name} {wall(p, z):%Y-%m-%d}–{wall(end, z):%Y-%m-%d}"
+        line = InvoiceLine("plan", False, quantity, priced.gross, priced.vat_amount, text)
+        return PlainPeriod(p, end, p_iso, end.isoformat(),
+                           Invoice(p, p, end, (line,), terms.currency))
+
+
 def projected_expiry(terms: PlanTerms, state: SubscriptionState) -> datetime | None:
     """The expiry as known today, running a fixed_count plan forward to its last period."""
     if state.expires is not None or terms.duration != "fixed_count":

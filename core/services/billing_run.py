@@ -11,15 +11,26 @@ Why a run killed at any moment and re-run ends exactly like one uninterrupted ru
 - The UNIQUE key (subscription, period start or issue time, kind) refuses a duplicate even
   from two runs racing; subscription updates are version-checked and a chunk that lost a race
   is rolled back and redone.
+
+Speed (docs/billing.md, "Performance"): plain renewals take the engine's fast path
+(`PlainRenewals`) on the stored state; on SQLite the chunk's rows are read and written
+straight through the DB-API, renewals use a slim UPDATE, and in a large run a worker process
+(core.services.billing_worker) reads and computes the next chunks while this process writes.
+Only this process writes, one transaction per chunk, so none of the above changes.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from json.encoder import c_make_encoder, encode_basestring_ascii
+from json.scanner import c_make_scanner
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -36,6 +47,7 @@ from core.billing import (
     until_moment,
 )
 from core.billing.engine import Invoice as EngineInvoice
+from core.billing.engine import PlainPeriod, PlainRenewals, RenewalCache
 from core.errors import Conflict, ValidationFailed
 from core.i18n import _
 from core.models import Invoice, Plan, Setting, Subscription, utcnow
@@ -109,23 +121,42 @@ def state_columns(terms: PlanTerms, state: SubscriptionState, at: datetime, *,
 
 
 class TermsCache:
-    """PlanTerms per (plan id, amount override), loaded in batches, bounded."""
+    """PlanTerms per (plan id, amount override), loaded in batches, bounded; and the engine's
+    fast path (`PlainRenewals`, with its period cache) per the same key."""
 
-    def __init__(self, limit: int = 20_000):
+    def __init__(self, limit: int = 20_000, *, plan_limit: int | None = None):
         self._plans: dict[int, PlanTerms] = {}
         self._terms: dict[tuple[int, int | None], PlanTerms] = {}
+        self._renewals: dict[tuple[int, int | None], PlainRenewals] = {}
+        self._renewal_cache = RenewalCache()
         self._limit = limit
+        self._plan_limit = limit if plan_limit is None else plan_limit
 
     def load(self, session: Session, plan_ids: set[int]) -> None:
+        """Make sure every plan in `plan_ids` is cached (loading what is missing)."""
         from core.services.plans import plan_terms
 
         missing = [i for i in plan_ids if i not in self._plans]
-        if len(self._plans) + len(missing) > self._limit:
-            self._plans.clear()
-            self._terms.clear()
+        if len(self._plans) + len(missing) > self._plan_limit:
+            self.clear()
+            missing = list(plan_ids)
         for start in range(0, len(missing), 500):
             for p in session.scalars(select(Plan).where(Plan.id.in_(missing[start:start + 500]))):
                 self._plans[p.id] = plan_terms(p)
+
+    def add(self, plans: dict[int, PlanTerms]) -> None:
+        """Cache terms loaded elsewhere (the billing worker receives them this way)."""
+        if len(self._plans) + sum(1 for i in plans if i not in self._plans) > self._plan_limit:
+            self.clear()
+        self._plans.update(plans)
+
+    def plan(self, plan_id: int) -> PlanTerms:
+        return self._plans[plan_id]
+
+    def clear(self) -> None:
+        self._plans.clear()
+        self._terms.clear()
+        self._renewals.clear()
 
     def __call__(self, plan_id: int, amount: int | None) -> PlanTerms:
         key = (plan_id, amount)
@@ -133,8 +164,22 @@ class TermsCache:
         if terms is None:
             base = self._plans[plan_id]
             terms = base if amount is None else _with_amount(base, amount)
+            if len(self._terms) >= self._limit:  # amount overrides can be per subscription
+                self._terms.clear()
+                self._renewals.clear()
             self._terms[key] = terms
         return terms
+
+    def renewals(self, plan_id: int, amount: int | None) -> PlainRenewals:
+        """The engine's fast path for these terms (one per key, so its caches are shared)."""
+        key = (plan_id, amount)
+        renewals = self._renewals.get(key)
+        if renewals is None:
+            renewals = PlainRenewals(self(plan_id, amount), self._renewal_cache)
+            if len(self._renewals) >= self._limit:
+                self._renewals.clear()
+            self._renewals[key] = renewals
+        return renewals
 
 
 def _with_amount(terms: PlanTerms, amount: int) -> PlanTerms:
@@ -157,9 +202,15 @@ class Advanced:
 
 
 def advance(sub: Any, terms_for: Callable[[int, int | None], PlanTerms], upto: datetime,
-            now: datetime, operator: str) -> Advanced:
+            now: datetime, operator: str, *, fast: bool = False) -> Advanced:
     """Bill one subscription row up to `upto` with the engine, applying a pending plan move
-    at the start of its period (the same loop as core.billing.simulate)."""
+    at the start of its period (the same loop as core.billing.simulate). With `fast` (and a
+    `TermsCache` as `terms_for`) a plain renewal takes the engine's `PlainRenewals` path."""
+    if fast and sub.pending_plan_id is None and sub.pending_change_at is None:
+        data = dict(sub.billing_state)
+        periods = terms_for.renewals(sub.plan_id, sub.amount).bill(data, upto)
+        if periods is not None:
+            return _advanced_plain(sub, data, periods, now, operator)
     out = Advanced()
     state = SubscriptionState.from_json_dict(sub.billing_state)
     plan_id, amount = sub.plan_id, sub.amount
@@ -191,6 +242,30 @@ def advance(sub: Any, terms_for: Callable[[int, int | None], PlanTerms], upto: d
     return out
 
 
+def _advanced_plain(sub: Any, data: dict[str, Any], periods: list[PlainPeriod], now: datetime,
+                    operator: str) -> Advanced:
+    """`advance`'s result for plain renewals: what `state_columns` gives for the state the
+    engine's fast path guarantees (status active, next due = the next period start)."""
+    out = Advanced()
+    seq = sub.invoice_count
+    for period in periods:
+        seq += 1
+        out.invoices.append(invoice_row(
+            period.invoice, kind="plan", number=invoice_number(sub.id, seq),
+            subscription_id=sub.id, contact_id=sub.contact_id, plan_id=sub.plan_id, now=now,
+            operator=operator))
+    out.periods = len(periods)
+    last = periods[-1]
+    out.values = {
+        "billing_state": data, "state": "active", "next_billing_at": last.end,
+        "current_period_start": last.start, "current_period_end": last.end, "expires": None,
+        "expire_reason": sub.expire_reason, "cancelled_at": None, "plan_id": sub.plan_id,
+        "pending_plan_id": None, "pending_change_at": None, "invoice_count": seq,
+        "updated_at": now, "updated_by": operator,
+    }
+    return out
+
+
 _SELECT_DUE = (
     select(_SUBS.c.id, _SUBS.c.contact_id, _SUBS.c.plan_id, _SUBS.c.amount,
            _SUBS.c.billing_state, _SUBS.c.pending_plan_id, _SUBS.c.pending_change_at,
@@ -214,12 +289,56 @@ _SQLITE_INSERT = (f"INSERT INTO invoices ({', '.join(_INVOICE_COLS)}) "
                   f"VALUES ({', '.join('?' * len(_INVOICE_COLS))})")
 _SQLITE_UPDATE = (f"UPDATE subscriptions SET {', '.join(c + ' = ?' for c in _UPDATE_COLS)}, "
                   "row_version = ? WHERE id = ? AND row_version = ?")
+# A renewal changes neither the status, the expiry, the plan nor a pending move. SQLite
+# rewrites every index on a column named in SET even when its value stays the same, so such
+# rows leave those columns out (only when each value equals the one read: same end state).
+_SLIM_COLS = ("billing_state", "next_billing_at", "current_period_start", "current_period_end",
+              "invoice_count", "updated_at", "updated_by")
+_slim = itemgetter(*(_UPDATE_COLS.index(c) for c in _SLIM_COLS), 14, 15, 16)
+_SQLITE_UPDATE_SLIM = (f"UPDATE subscriptions SET {', '.join(c + ' = ?' for c in _SLIM_COLS)}, "
+                       "row_version = ? WHERE id = ? AND row_version = ?")
+# The due rows, read straight through the DB-API: columns 0–9 as in _SELECT_DUE, then the
+# stored values of the columns a slim update leaves out.
+_SQLITE_SELECT = ("SELECT id, contact_id, plan_id, amount, billing_state, pending_plan_id, "
+                  "pending_change_at, invoice_count, expire_reason, row_version, state, "
+                  "expires, cancelled_at FROM subscriptions "
+                  "WHERE next_billing_at <= ? AND id > ? ORDER BY id LIMIT ?")
+# The run's own connection checkpoints the WAL every ~80 MB instead of every 4 MB: fewer,
+# larger checkpoints (WAL mode and synchronous=NORMAL unchanged: a commit is as durable).
+_WAL_AUTOCHECKPOINT = 20_000
+_SQLITE_DEFAULT_AUTOCHECKPOINT = 1000
 
 
 @lru_cache(maxsize=65536)
 def _sqlite_ts(moment: datetime) -> str:
     """A UTC moment in the exact text form SQLAlchemy's SQLite DateTime writes."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _json_loads(text: str) -> Any:
+    """json.loads, without its per-call set-up (the scanner is made once)."""
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:  # leading white space: let json.loads say what it makes of it
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
+
+
+if c_make_encoder is not None and c_make_scanner is not None:
+    _scan = c_make_scanner(json.JSONDecoder())
+    _encode = c_make_encoder(None, json.JSONEncoder().default, encode_basestring_ascii, None,
+                             ": ", ", ", False, False, True)
+
+    def _json_dumps(value: Any) -> str:
+        """json.dumps (same text: default separators, ASCII), without its per-call set-up."""
+        return "".join(_encode(value, 0))
+else:  # a Python without the _json accelerator
+    _json_loads, _json_dumps = json.loads, json.dumps
+
+
+def _parse_sqlite_ts(value: str | None) -> datetime | None:
+    """What UTCDateTime reads back from that text: an aware UTC datetime."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _sqlite_value(name: str, value: Any) -> Any:
@@ -270,6 +389,266 @@ def write_advanced(session: Session, rows: list[tuple[Any, Advanced]]) -> None:
             raise Conflict(_("A subscription changed during the billing run."))
 
 
+# -- SQLite: a chunk as DB-API parameter rows ------------------------------------------------
+
+
+class _RawRow:
+    """A row of _SQLITE_SELECT with the attributes (and value types) `advance` reads."""
+
+    __slots__ = ("amount", "billing_state", "contact_id", "expire_reason", "id",
+                 "invoice_count", "pending_change_at", "pending_plan_id", "plan_id",
+                 "row_version")
+
+    def __init__(self, r: tuple) -> None:
+        (self.id, self.contact_id, self.plan_id, self.amount, state, self.pending_plan_id,
+         pending_at, self.invoice_count, self.expire_reason, self.row_version) = r[:10]
+        self.billing_state = json.loads(state)
+        self.pending_change_at = _parse_sqlite_ts(pending_at)
+
+
+class ChunkResult:
+    """A computed chunk: the INSERT rows, the slim and full UPDATE rows, and its counts."""
+
+    __slots__ = ("amounts", "counts", "first_id", "full", "invoices", "last_id", "n", "slim")
+
+    def __init__(self, rows: list[tuple]) -> None:
+        self.n, self.first_id, self.last_id = len(rows), rows[0][0], rows[-1][0]
+        self.invoices: list[tuple] = []
+        self.slim: list[tuple] = []
+        self.full: list[tuple] = []
+        self.counts = {"invoices": 0, "periods": 0, "setup_fees": 0, "moves": 0}
+        self.amounts: dict[str, int] = {}
+
+    def __getstate__(self):
+        return tuple(getattr(self, k) for k in self.__slots__)
+
+    def __setstate__(self, state) -> None:
+        for k, v in zip(self.__slots__, state, strict=True):
+            setattr(self, k, v)
+
+
+class SqliteChunks:
+    """Turns a chunk of _SQLITE_SELECT rows into its DB-API parameter rows. Pure (no database),
+    so it runs in the run's worker process as well as in the run itself."""
+
+    def __init__(self, upto: datetime, operator: str, *, fast: bool = True,
+                 terms: TermsCache | None = None) -> None:
+        self.upto, self.operator, self.fast = upto, operator, fast
+        self.terms = terms or TermsCache()
+        self._rendered: dict[PlainPeriod, tuple] = {}
+
+    def _render(self, period: PlainPeriod) -> tuple:
+        """A plain period's invoice columns, rendered once for all subscriptions sharing it."""
+        inv = period.invoice
+        values = (_sqlite_ts(period.start), _sqlite_ts(period.end), inv.currency,
+                  json.dumps(line_rows(inv)), inv.net, inv.vat_amount, inv.amount)
+        if len(self._rendered) >= 50_000:
+            self._rendered.clear()
+        self._rendered[period] = values
+        return values
+
+    def compute(self, rows: list[tuple], now: datetime) -> ChunkResult:
+        out = ChunkResult(rows)
+        invoices, slim, full, amounts = out.invoices, out.slim, out.full, out.amounts
+        upto, operator, fast, terms = self.upto, self.operator, self.fast, self.terms
+        rendered, loads, dumps = self._rendered, _json_loads, _json_dumps
+        renewals: dict[tuple[int, int | None], PlainRenewals] = {}
+        now_sql = _sqlite_ts(now)
+        periods = setup_fees = moves = 0
+        for r in rows:
+            (sid, cid, plan_id, amount, state_text, pending_id, pending_at, seq, expire_reason,
+             rv, status, expires, cancelled_at) = r
+            billed = None
+            if fast and pending_id is None and pending_at is None:
+                renewer = renewals.get((plan_id, amount))
+                if renewer is None:
+                    renewer = renewals[plan_id, amount] = terms.renewals(plan_id, amount)
+                data = loads(state_text)
+                billed = renewer.bill(data, upto)
+            if billed is not None:
+                for period in billed:
+                    start_sql, end_sql, currency, lines, net, vat, gross = (
+                        rendered.get(period) or self._render(period))
+                    seq += 1
+                    invoices.append((f"{sid:06d}-{seq:04d}", sid, cid, plan_id, "plan",
+                                     start_sql, start_sql, end_sql, start_sql, currency, lines,
+                                     net, vat, gross, "open", None, None, now_sql, now_sql,
+                                     operator, 1))
+                    amounts[currency] = amounts.get(currency, 0) + gross
+                periods += len(billed)
+                # = state_columns for the state the fast path guarantees (status active, next
+                # due = the new next_period_start; see _advanced_plain): of the columns a
+                # slim update leaves out only the status can differ from what was read.
+                if status == "active" and expires is None and cancelled_at is None:
+                    slim.append((dumps(data), end_sql, start_sql, end_sql, seq, now_sql,
+                                 operator, rv + 1, sid, rv))
+                else:
+                    full.append((dumps(data), "active", end_sql, start_sql, end_sql, None,
+                                 expire_reason, None, plan_id, None, None, seq, now_sql,
+                                 operator, rv + 1, sid, rv))
+                continue
+            adv = advance(_RawRow(r), terms, upto, now, operator)
+            for inv in adv.invoices:
+                invoices.append(tuple(_sqlite_value(c, inv[c]) for c in _INVOICE_COLS))
+                amounts[inv["currency"]] = amounts.get(inv["currency"], 0) + inv["amount"]
+            periods += adv.periods
+            setup_fees += adv.setup_fees
+            moves += adv.moved
+            row = tuple(_sqlite_value(c, adv.values[c]) for c in _UPDATE_COLS) + (
+                rv + 1, sid, rv)
+            if (row[1], row[5], row[6], row[7], row[8], row[9], row[10]) == (
+                    status, expires, expire_reason, cancelled_at, plan_id, pending_id,
+                    pending_at):
+                slim.append(_slim(row))
+            else:
+                full.append(row)
+        out.counts.update(invoices=len(invoices), periods=periods, setup_fees=setup_fees,
+                          moves=moves)
+        return out
+
+
+def _write_chunk_sqlite(session: Session, ctx: ServiceContext, upto: datetime,
+                        result: ChunkResult) -> None:
+    """One chunk's transaction: its invoices, its subscriptions (version-checked), its audit
+    record."""
+    cur = session.connection().connection.dbapi_connection.cursor()
+    try:
+        if result.invoices:
+            cur.executemany(_SQLITE_INSERT, result.invoices)
+        for sql, params in ((_SQLITE_UPDATE_SLIM, result.slim), (_SQLITE_UPDATE, result.full)):
+            if params:
+                cur.executemany(sql, params)
+                if cur.rowcount != len(params):
+                    raise Conflict(_("A subscription changed during the billing run."))
+    finally:
+        cur.close()
+    audit.record(session, ctx, "billing_run", upto.isoformat(), "chunk", None,
+                 {"first_id": result.first_id, "last_id": result.last_id, **result.counts})
+
+
+def read_chunk(db, computer: SqliteChunks, upto_sql: str, after: int,
+               chunk: int) -> list[tuple]:
+    """The next chunk's due rows (ids after `after`), with their plan terms cached."""
+    with db.reading() as session:
+        cur = session.connection().connection.dbapi_connection.cursor()
+        try:
+            rows = cur.execute(_SQLITE_SELECT, (upto_sql, after, chunk)).fetchall()
+        finally:
+            cur.close()
+        if rows:
+            computer.terms.load(session, {r[2] for r in rows}
+                                | {r[5] for r in rows if r[5] is not None})
+    return rows
+
+
+class _InProcess:
+    """Reads and computes the chunks in the run's own process, one at a time."""
+
+    def __init__(self, db, computer: SqliteChunks, chunk: int, now: datetime | None) -> None:
+        self.db, self.computer, self.chunk, self.now = db, computer, chunk, now
+        self.upto_sql = _sqlite_ts(computer.upto)
+        self._after = 0
+
+    def start(self, after: int) -> None:
+        """Compute the chunks after id `after` (again, after a lost race)."""
+        self._after = after
+
+    def next(self) -> ChunkResult | None:
+        """The next chunk computed; None when nothing more is due."""
+        rows = read_chunk(self.db, self.computer, self.upto_sql, self._after, self.chunk)
+        if not rows:
+            return None
+        result = self.computer.compute(rows, self.now or utcnow())
+        self._after = result.last_id
+        return result
+
+    def close(self) -> None:
+        pass
+
+
+class _Worker(_InProcess):
+    """Reads and computes the chunks ahead in a child process (core.services.billing_worker)
+    while the run writes. The child only reads; if it fails or dies, the run goes on in
+    process from the last chunk it received (a genuine error is then raised from there)."""
+
+    def __init__(self, db, computer: SqliteChunks, chunk: int, now: datetime | None) -> None:
+        import sys
+        from multiprocessing.connection import Connection
+        from pathlib import Path
+
+        super().__init__(db, computer, chunk, now)
+        req_r, req_w = os.pipe()
+        res_r, res_w = os.pipe()
+        root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "core.services.billing_worker", str(req_r), str(res_w)],
+                pass_fds=(req_r, res_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": path})
+        finally:
+            os.close(req_r)
+            os.close(res_w)
+        self._tx = Connection(req_w, readable=False)
+        self._rx = Connection(res_r, writable=False)
+        self._epoch = 0
+        self.alive = self._send((db.url, computer.upto, computer.operator, computer.fast,
+                                 chunk, now))
+
+    def _send(self, message: Any) -> bool:
+        try:
+            self._tx.send(message)
+            return True
+        except OSError:  # the child is gone
+            return False
+
+    def start(self, after: int) -> None:
+        super().start(after)
+        self._epoch += 1
+        self.alive = self.alive and self._send((self._epoch, after))
+
+    def next(self) -> ChunkResult | None:
+        while self.alive:
+            try:
+                epoch, ok, result = self._rx.recv()
+            except (EOFError, OSError):
+                break
+            if epoch != self._epoch:
+                continue  # computed before a restart
+            if not ok:
+                break
+            if result is not None:
+                self._after = result.last_id
+            return result
+        self.alive = False
+        return super().next()  # the same result, or the error itself
+
+    def close(self) -> None:
+        for conn in (self._tx, self._rx):
+            conn.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
+def _use_worker(worker: bool | None, total: int, chunk: int) -> bool:
+    """Auto: for runs large enough to pay the child's start (~0.3 s), with a second core."""
+    setting = os.environ.get("KONTOR_BILLING_WORKER", "").strip().lower()
+    if setting in ("0", "1", "no", "yes", "off", "on", "false", "true"):
+        worker = setting in ("1", "yes", "on", "true")
+    if worker is not None:
+        return worker and os.name == "posix"
+    if os.name != "posix":  # the worker's pipes are POSIX file descriptors
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return cores >= 2 and total >= max(20_000, 4 * chunk)
+
+
 def parse_until(value: str) -> date | datetime:
     """`--until`: an ISO date (its whole local day) or an ISO date-time."""
     try:
@@ -283,8 +662,13 @@ def parse_until(value: str) -> date | datetime:
 
 def run_billing(ctx: ServiceContext, until: date | datetime, *, chunk: int = CHUNK,
                 progress: Callable[[int, int], None] | None = None,
-                now: datetime | None = None) -> RunSummary:
-    """Create every invoice due up to `until` (a date includes its whole local day)."""
+                now: datetime | None = None, fast: bool = True,
+                worker: bool | None = None) -> RunSummary:
+    """Create every invoice due up to `until` (a date includes its whole local day).
+
+    `fast`: plain renewals take the engine's fast path (same results; off only to compare).
+    `worker` (SQLite): compute chunk k+1 in a child process while chunk k is written; None
+    decides by the size of the run (env KONTOR_BILLING_WORKER=0/1 overrides)."""
     started = time.perf_counter()
     with ctx.db.transaction() as session:
         require(session, ctx, "subscriptions.write")
@@ -292,10 +676,79 @@ def run_billing(ctx: ServiceContext, until: date | datetime, *, chunk: int = CHU
         upto = until_moment(until, tz)
         total = session.scalar(select(func.count()).select_from(_SUBS)
                                .where(_SUBS.c.next_billing_at <= upto))
-    terms_for = TermsCache()
-    summary = dict(subscriptions=0, invoices=0, periods=0, setup_fees=0, version_moves=0,
-                   chunks=0)
+    summary = {"subscriptions": 0, "invoices": 0, "periods": 0, "setup_fees": 0,
+               "version_moves": 0, "chunks": 0}
     amounts: dict[str, int] = {}
+
+    def tally(n: int, counts: dict[str, int], chunk_amounts: dict[str, int]) -> None:
+        # Counted only once the chunk is written (a retried chunk must not count twice).
+        summary["subscriptions"] += n
+        summary["invoices"] += counts["invoices"]
+        summary["periods"] += counts["periods"]
+        summary["setup_fees"] += counts["setup_fees"]
+        summary["version_moves"] += counts["moves"]
+        summary["chunks"] += 1
+        for cur, amount in chunk_amounts.items():
+            amounts[cur] = amounts.get(cur, 0) + amount
+        if progress:
+            progress(summary["subscriptions"], total)
+
+    if ctx.db.dialect == "sqlite":
+        _run_sqlite(ctx, upto, chunk, now, fast, _use_worker(worker, total, chunk), tally)
+    else:
+        _run_generic(ctx, upto, chunk, now, fast, tally)
+    seconds = time.perf_counter() - started
+    return RunSummary(until=str(until), upto=upto, amount_by_currency=amounts,
+                      seconds=round(seconds, 3),
+                      periods_per_second=round(summary["periods"] / seconds, 1) if seconds
+                      else 0.0, **summary)
+
+
+def _run_sqlite(ctx, upto, chunk, now, fast, use_worker, tally) -> None:
+    """Chunks in id order, each one transaction on the run's own connection. With the worker
+    process, chunk k+1 is read and computed while chunk k is written: safe because chunks are
+    disjoint and every UPDATE checks the row_version that was read, so a row changed since is
+    a Conflict, and its chunk is read and computed again (the rows were always read outside
+    the write transaction here: pysqlite begins it at the first INSERT)."""
+    computer = SqliteChunks(upto, ctx.operator, fast=fast)
+    source = _InProcess(ctx.db, computer, chunk, now)
+    if use_worker:
+        try:
+            source = _Worker(ctx.db, computer, chunk, now)
+        except OSError:  # cannot start a process here: compute in process
+            pass
+    writer = ctx.db.engine.connect()
+    raw = writer.connection.dbapi_connection
+    raw.execute(f"PRAGMA wal_autocheckpoint={_WAL_AUTOCHECKPOINT}")
+    try:
+        after, attempts = 0, 0
+        source.start(after)
+        while (result := source.next()) is not None:
+            try:
+                with Session(bind=writer, expire_on_commit=False) as session, session.begin():
+                    _write_chunk_sqlite(session, ctx, upto, result)
+            except Conflict:
+                attempts += 1
+                if attempts == 3:
+                    raise
+                source.start(after)  # read and compute that chunk again
+                continue
+            attempts = 0
+            after = result.last_id
+            tally(result.n, result.counts, result.amounts)
+    finally:
+        source.close()
+        try:
+            raw.execute(f"PRAGMA wal_autocheckpoint={_SQLITE_DEFAULT_AUTOCHECKPOINT}")
+            raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            writer.close()
+
+
+def _run_generic(ctx, upto, chunk, now, fast, tally) -> None:
+    """PostgreSQL (any SQLAlchemy dialect): chunks read FOR UPDATE and written in one
+    transaction each, retried on a lost race."""
+    terms_for = TermsCache()
     after = 0
     select_due = _SELECT_DUE.limit(chunk)
     if ctx.db.dialect == "postgresql":
@@ -304,34 +757,27 @@ def run_billing(ctx: ServiceContext, until: date | datetime, *, chunk: int = CHU
         for attempt in range(3):
             try:
                 with ctx.db.transaction() as session:
-                    n, last = _run_chunk(session, ctx, select_due, upto, after, terms_for,
-                                         summary, amounts, now)
+                    done = _run_chunk(session, ctx, select_due, upto, after, terms_for, now,
+                                      fast)
                 break
             except Conflict:
                 if attempt == 2:
                     raise
-        if n == 0:
+        if done is None:
             break
-        after = last
-        summary["chunks"] += 1
-        if progress:
-            progress(summary["subscriptions"], total)
-    seconds = time.perf_counter() - started
-    return RunSummary(until=str(until), upto=upto, amount_by_currency=amounts,
-                      seconds=round(seconds, 3),
-                      periods_per_second=round(summary["periods"] / seconds, 1) if seconds
-                      else 0.0, **summary)
+        after = done[0]
+        tally(*done[1:])
 
 
-def _run_chunk(session, ctx, select_due, upto, after, terms_for, summary, amounts, now):
+def _run_chunk(session, ctx, select_due, upto, after, terms_for, now, fast):
     rows = session.execute(select_due, {"upto": upto, "after": after}).all()
     if not rows:
-        return 0, after
+        return None
     now = now or utcnow()
     plan_ids = {r.plan_id for r in rows} | {r.pending_plan_id for r in rows
                                              if r.pending_plan_id is not None}
     terms_for.load(session, plan_ids)
-    batch = [(r, advance(r, terms_for, upto, now, ctx.operator)) for r in rows]
+    batch = [(r, advance(r, terms_for, upto, now, ctx.operator, fast=fast)) for r in rows]
     write_advanced(session, batch)
     counts = {"invoices": 0, "periods": 0, "setup_fees": 0, "moves": 0}
     chunk_amounts: dict[str, int] = {}
@@ -345,12 +791,4 @@ def _run_chunk(session, ctx, select_due, upto, after, terms_for, summary, amount
                 "amount"]
     audit.record(session, ctx, "billing_run", upto.isoformat(), "chunk", None,
                  {"first_id": rows[0].id, "last_id": rows[-1].id, **counts})
-    # Counted only once the chunk is written (a retried chunk must not count twice).
-    summary["subscriptions"] += len(rows)
-    summary["invoices"] += counts["invoices"]
-    summary["periods"] += counts["periods"]
-    summary["setup_fees"] += counts["setup_fees"]
-    summary["version_moves"] += counts["moves"]
-    for cur, amount in chunk_amounts.items():
-        amounts[cur] = amounts.get(cur, 0) + amount
-    return len(rows), rows[-1].id
+    return rows[-1].id, len(rows), counts, chunk_amounts

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -25,6 +26,7 @@ PLANS = [
      "schedule_fixed_day": 3, "fixed_count": 20},
 ]
 UNTIL = "2026-06-30"
+_MARK = f"billing-kill-{uuid.uuid4().hex}"  # in the environment of this module's runs
 
 
 def _populate(ctx, n=240):
@@ -59,13 +61,15 @@ def _restore(db, rows):
                       .where(Subscription.__table__.c.id == row["id"]), row)
 
 
-def _run(url, *, kill_after=None, kill_at_invoices=None, db=None):
+def _run(url, *, kill_after=None, kill_at_invoices=None, db=None, worker="0"):
     """Run the CLI; SIGKILL it after `kill_after` seconds, or as soon as at least
-    `kill_at_invoices` invoices are committed (a random point inside the work)."""
+    `kill_at_invoices` invoices are committed (a random point inside the work). `worker`
+    "1" forces the worker process (SQLite) that computes chunks ahead of the writes."""
     cmd = [sys.executable, "-m", "console.cli", "--db", url, "--operator", "admin", "billing",
            "run", "--until", UNTIL, "--chunk", "5", "--json"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONHASHSEED": "0"})
+                            env={**os.environ, "PYTHONHASHSEED": "0",
+                                 "KONTOR_BILLING_WORKER": worker, "KONTOR_TEST_MARK": _MARK})
     if kill_after is None and kill_at_invoices is None:
         _out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
@@ -89,6 +93,48 @@ def _invoice_count(db):
 
 
 def test_killed_runs_end_exactly_like_one_run(db, admin):
+    _killed_runs_end_exactly_like_one_run(db, admin, worker="0")
+
+
+def test_killed_runs_with_the_worker_process_end_exactly_like_one_run(tmp_path,
+                                                                      sqlite_template):
+    """The same with chunks computed ahead in the worker process; the reference is a run
+    without it, and no worker outlives a killed run."""
+    import shutil
+
+    from core.db import Database
+    from core.services.operators import sign_in
+
+    path = tmp_path / "kontor.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    try:
+        _killed_runs_end_exactly_like_one_run(db, sign_in(db, "admin"), worker="1")
+    finally:
+        db.dispose()
+    deadline = time.monotonic() + 10
+    while _workers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _workers()
+
+
+def _workers():
+    """Billing worker processes started by this module's runs that are still alive."""
+    found = []
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read()
+        except OSError:
+            continue
+        if b"core.services.billing_worker" in cmd and _MARK.encode() in env:
+            found.append(pid)
+    return found
+
+
+def _killed_runs_end_exactly_like_one_run(db, admin, *, worker):
     _populate(admin)
     before = _snapshot(db)
     url = db.engine.url.render_as_string(hide_password=False)
@@ -109,11 +155,11 @@ def test_killed_runs_end_exactly_like_one_run(db, admin):
         if total - done_before < 2:
             break
         _run(url, kill_at_invoices=done_before + rnd.randint(1, (total - done_before) // 2),
-             db=db)
+             db=db, worker=worker)
         mid_run_kills += done_before < _invoice_count(db) < total
     assert mid_run_kills >= 1
-    _run(url, kill_after=rnd.uniform(0.1, duration))
-    _run(url)
+    _run(url, kill_after=rnd.uniform(0.1, duration), worker=worker)
+    _run(url, worker=worker)
     assert dump(db) == reference
-    _run(url)  # and once more: nothing new
+    _run(url, worker=worker)  # and once more: nothing new
     assert dump(db) == reference
