@@ -876,11 +876,12 @@ def immediate_change(
     billed_amount: int = 0,
     billed_vat: int = 0,
 ) -> tuple[Invoice | None, SubscriptionState]:
-    """Change the plan now. Inside an invoiced period the rest of it, [at, period end), is billed
-    on the new plan prorated, with a `prorated_credit` of the old period's billed amount
-    (`billed_amount`/`billed_vat`, gross and VAT) for the same share; the new plan then renews
-    at that period end (re-anchored there when its schedule differs). With nothing invoiced
-    for `at` (trial, before the start) the new plan simply takes over from the next period."""
+    """Change the plan now. A `prorated_credit` gives back the old period's unused share of
+    its billed amount (`billed_amount`/`billed_vat`, gross and VAT). Same schedule: the rest
+    of the current period, [at, period end), is billed on the new plan prorated and the new
+    plan renews at that period end. Another schedule: the new plan's first period starts at
+    `at` and is billed at once. With nothing invoiced for `at` (trial, before the start) the
+    new plan simply takes over from the next period."""
     if compensation not in ("none", "prorated_credit"):
         raise BillingError("compensation must be none or prorated_credit")
     z = zone(state.tz)
@@ -891,6 +892,32 @@ def immediate_change(
     if start is None or not (start <= at < end):
         switch = state.next_period_start or at
         return None, apply_version(old_terms, new_terms, state, switch)
+    credit_line = None
+    if compensation == "prorated_credit" and billed_amount:
+        # The unused share of the old period, by the old period's own length.
+        unused = proration_fraction(
+            at, end, start, end, by_days=old_terms.partial_proration_days, tz=z
+        )
+        credit_line = InvoiceLine(
+            "credit", True, 1, -round_half_up(billed_amount * unused),
+            -round_half_up(billed_vat * unused),
+            f"{old_terms.name} unused {wall(at, z):%Y-%m-%d}–{wall(end, z):%Y-%m-%d}")
+    if not old_terms.same_schedule(new_terms):
+        # Another rhythm (monthly -> yearly …): pricing the rest of the old period with the
+        # new plan's price per period would bill a year for ten days. The new plan starts
+        # its own period now, billed by the ordinary step (so every rule of §7.1 applies).
+        restarted = _reanchor(new_terms, replace(
+            state, current_period_end=at, next_period_start=None, setup_fee_billed=True,
+            trial_end=None if state.trial_end is None or state.trial_end <= at
+            else state.trial_end), at)
+        step = next_invoice(new_terms, restarted, at)
+        if step is None:  # no_bill partial period or a manual plan: only the credit now
+            lines = (credit_line,) if credit_line else ()
+            invoice = Invoice(at, at, at, lines, new_terms.currency) if lines else None
+            return invoice, restarted
+        lines = step.invoice.lines + ((credit_line,) if credit_line else ())
+        return (Invoice(at, step.invoice.period_start, step.invoice.period_end, lines,
+                        new_terms.currency), step.state)
     fraction = proration_fraction(
         at, end, start, end, by_days=new_terms.partial_proration_days, tz=z
     )
@@ -899,12 +926,8 @@ def immediate_change(
     priced = price(amount, new_terms.vat, new_terms.amount_incl_vat)
     text = f"{new_terms.name} {wall(at, z):%Y-%m-%d}–{wall(end, z):%Y-%m-%d}"
     lines = [InvoiceLine("plan", True, state.quantity, priced.gross, priced.vat_amount, text)]
-    if compensation == "prorated_credit" and billed_amount:
-        credit = round_half_up(billed_amount * fraction)
-        credit_vat = round_half_up(billed_vat * fraction)
-        lines.append(InvoiceLine("credit", True, 1, -credit, -credit_vat,
-                                 f"{old_terms.name} unused {wall(at, z):%Y-%m-%d}–"
-                                 f"{wall(end, z):%Y-%m-%d}"))
+    if credit_line is not None:
+        lines.append(credit_line)
     invoice = Invoice(at, at, end, tuple(lines), new_terms.currency)
     new_state = apply_version(old_terms, new_terms, state, end)
     return invoice, new_state
