@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
+from console.widgets.lists import KeyTable
 from console.calls import run_service
 from console.screens.contacts import confirm_delete, copy_to_clipboard
 from core.i18n import N_, _, format_datetime, format_short_date, format_short_datetime
@@ -59,9 +60,9 @@ class ContactCard(Screen):
                 with VerticalScroll():
                     yield Static("", id="overview-body")
             with TabPane(_("Subscriptions") + " \\[s]", id="subscriptions"):
-                yield DataTable(id="subs-table", cursor_type="row")
+                yield KeyTable(id="subs-table", cursor_type="row")
             with TabPane(_("History") + " \\[h]", id="history"):
-                table = DataTable(id="history-table", cursor_type="row", zebra_stripes=False)
+                table = KeyTable(id="history-table", cursor_type="row", zebra_stripes=False)
                 yield table
         yield Footer()
 

@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Select, Static, Switch
 
+from console.widgets.lists import KeyTable
 from console.calls import run_service, show_error
 from console.widgets.form import Field, FormField
 from core.errors import Conflict, ValidationFailed
@@ -39,7 +40,7 @@ class OperatorsScreen(Screen):
         yield Header()
         yield Static(_("The first operator of a new database is admin. Unknown logins read "
                        "only (viewer) until an admin adds them."), id="operators-hint")
-        yield DataTable(id="operators-table", cursor_type="row")
+        yield KeyTable(id="operators-table", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -19,6 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Select, SelectionList, Static, Switch
 from textual.widgets.option_list import Option
 
+from console.widgets.lists import MarkedSelectionList
+
 from core import plan_query
 from core.i18n import _
 from core.plan_query import (
@@ -87,7 +89,7 @@ class FilterPanel(ModalScreen[PlanFilter | None]):
                 yield OptionList(*self._field_options(), id="filter-fields")
                 with Vertical(id="filter-editor"):
                     yield Static("", id="filter-title")
-                    yield SelectionList(id="filter-choices")
+                    yield MarkedSelectionList(id="filter-choices")
                     yield Select([(_(PRESET_LABELS[p]), p) for p in CREATED_PRESETS]
                                  + [(_("custom range"), "custom")], value=self.filter.created,
                                  id="filter-preset", allow_blank=False, compact=True)
@@ -246,7 +248,7 @@ class ColumnsPicker(ModalScreen[list[str] | None]):
         with Vertical(id="picker"):
             yield Static("[b]" + escape(_("Columns")) + "[/b]  " + escape(
                 _("space shows/hides · ctrl+s applies")))
-            yield SelectionList(*[(_(COLUMN_LABELS[c]), c, c in self.shown_columns)
+            yield MarkedSelectionList(*[(_(COLUMN_LABELS[c]), c, c in self.shown_columns)
                                   for c in COLUMNS], id="columns")
             yield Static("", id="columns-error", classes="field-error -empty")
 

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from console.widgets.lists import KeyTable
 from console.calls import run_service
 from console.screens.plan_form import (
     PlanForm,
@@ -66,7 +67,7 @@ class PlanVersionsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(_("Versions of {handle}").format(handle=self.handle), id="versions-title",
                      markup=False)
-        yield DataTable(id="versions-table", cursor_type="row")
+        yield KeyTable(id="versions-table", cursor_type="row")
         yield Static("", id="versions-detail")
         yield Footer()
 

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Input, Static
 from console.calls import run_service, show_error
 from console.screens.contacts import ColumnHeader, copy_to_clipboard
 from console.widgets.chips import ChipBar
+from console.widgets.confirm import ConfirmDialog
 from console.widgets.windowed_table import Column, WindowedTable
 from core import plan_query
 from core.i18n import _, format_money, format_number, format_short_date, ngettext
@@ -360,10 +361,16 @@ class PlanListScreen(Screen):
             if what == "open":
                 self.open_view(view)
             else:
-                run_service(self, view_service.delete_view, self.ctx, view.id,
-                            on_done=lambda _r: (self.notify(_("Deleted the view {name}.")
-                                                            .format(name=view.name)),
-                                                self._reload_views()))
+                self.app.push_screen(
+                    ConfirmDialog(_("Delete {name}?").format(name=escape(view.name)),
+                                  yes=_("Delete view")),
+                    callback=lambda yes: yes and delete(view))
+
+        def delete(view) -> None:
+            run_service(self, view_service.delete_view, self.ctx, view.id,
+                        on_done=lambda _r: (self.notify(_("Deleted the view {name}.")
+                                                        .format(name=view.name)),
+                                            self._reload_views()))
 
         self.app.push_screen(ViewsDialog(self.views, self.ctx.operator), callback=picked)
 

@@ -23,6 +23,7 @@ from textual.widgets import (
     TabPane,
 )
 
+from console.widgets.lists import KeyTable
 from console.calls import run_service, show_error
 from console.widgets.confirm import ConfirmDialog
 from console.widgets.form import Field, FormField
@@ -113,7 +114,7 @@ class SubscriptionScreen(Screen):
                 with VerticalScroll():
                     yield Static("", id="sub-timeline")
             with TabPane(_("Invoices") + " \\[i]", id="invoices"):
-                yield DataTable(id="sub-invoices", cursor_type="row")
+                yield KeyTable(id="sub-invoices", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:

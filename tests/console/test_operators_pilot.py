@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from console.screens.operators import OperatorForm, OperatorsScreen
-from core.services.operators import list_operators, sign_in
+from core.services.operators import add_operator, list_operators, sign_in
 from tests.console.conftest import SIZE, settle, type_text
 
 
@@ -51,3 +51,21 @@ async def test_viewer_sees_operators_but_cannot_add(viewer_app):
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(pilot.app.screen, OperatorsScreen)
+
+
+async def test_j_and_k_move_through_the_operators(admin_app, seeded):
+    add_operator(sign_in(seeded, "alice"), {"login": "bob", "role": "agent"})
+    async with admin_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("9")
+        await settle(pilot)
+        table = pilot.app.screen.query_one(DataTable)
+        assert table.cursor_row == 0
+        await pilot.press("j")
+        assert table.cursor_row == 1
+        await pilot.press("k")
+        assert table.cursor_row == 0
+        await pilot.press("G")
+        assert table.cursor_row == 1
+        await pilot.press("g")
+        assert table.cursor_row == 0

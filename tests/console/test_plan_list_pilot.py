@@ -17,6 +17,7 @@ from core.plan_query import KEYS
 from core.services import plan_catalogue as catalogue
 from core.services import views as view_service
 from core.services.demo import generate_plans
+from core.services.plan_catalogue import COLUMNS as COLUMNS_ALL
 from core.services.operators import sign_in
 from tests.console.conftest import SIZE, settle, type_text
 
@@ -214,3 +215,42 @@ async def test_viewer_can_filter_but_not_create(catalogue_db):
         assert screen.query_one(WindowedTable).total == expected_total(
             sign_in(catalogue_db, "vera"), "state:deleted")
 
+
+
+async def test_a_hidden_column_reads_as_unticked_without_colour(ctx):
+    """NO_COLOR / 16 colours: the columns picker must show the choice as text, not hue."""
+    from textual.widgets import SelectionList
+
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await open_plans(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        picker = pilot.app.screen.query_one(SelectionList)
+        await pilot.press("down", "space")  # hide the second column (Name)
+        await settle(pilot)
+        boxes = []
+        for y in range(2):
+            text = picker.render_line(y).text
+            boxes.append(text[text.index("▐") + 1])
+        assert boxes == ["X", " "]
+
+
+async def test_deleting_a_saved_view_asks_first(ctx):
+    from console.widgets.confirm import ConfirmDialog
+
+    view_service.save_view(ctx, "mine", "state:active", list(COLUMNS_ALL), "created:desc")
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await open_plans(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("n")  # No keeps it
+        await settle(pilot)
+        assert [v.name for v in view_service.list_views(ctx)] == ["mine"]
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.press("d", "y")
+        await settle(pilot)
+    assert view_service.list_views(ctx) == []
