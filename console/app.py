@@ -35,9 +35,10 @@ class KontorApp(App):
         Binding("question_mark,f1", "help", _("Help"), key_display="?"),
         # Textual adds ctrl+p only when no binding names the palette; we add ":" as well,
         # so ctrl+p is bound here explicitly. ":" is printable: never a priority binding.
-        Binding("ctrl+p", "command_palette", _("Commands"), priority=True, key_display="^p"),
+        Binding("ctrl+p", "command_palette", _("Commands"), priority=True, key_display="^p",
+                show=False),  # the footer shows its own palette hint
         Binding("colon", "command_palette", _("Commands"), show=False),
-        Binding("ctrl+q", "quit", _("Quit"), priority=True),
+        Binding("ctrl+q", "quit", _("Quit"), priority=True, show=False),  # in ? help
     ]
 
     def __init__(self, ctx: ServiceContext, *, demo: bool = False, theme: str | None = None):

@@ -36,7 +36,8 @@ class ContactCard(Screen):
         Binding("escape,q", "back", _("Back")),
         Binding("e", "edit", _("Edit"), tooltip=_("Edit this contact")),
         Binding("d", "delete", _("Delete"), tooltip=_("Delete this contact")),
-        Binding("y", "copy_id", _("Copy id"), tooltip=_("Copy the contact's id to the clipboard")),
+        Binding("y", "copy_id", _("Copy id"), show=False,
+                tooltip=_("Copy the contact's id to the clipboard")),
         Binding("left_square_bracket", "tab(-1)", _("Previous tab"), show=False),
         Binding("right_square_bracket", "tab(1)", _("Next tab"), show=False),
         Binding("o", "show_tab('overview')", _("Overview"), show=False),
@@ -44,7 +45,7 @@ class ContactCard(Screen):
         Binding("h", "show_tab('history')", _("History"), show=False),
         Binding("a", "add_subscription", _("Add subscription"),
                 tooltip=_("Subscribe this contact to a plan")),
-        Binding("ctrl+r,f5", "reload", _("Refresh")),
+        Binding("ctrl+r,f5", "reload", _("Refresh"), show=False),
     ]
 
     def __init__(self, ctx: ServiceContext, contact_id: int):

@@ -8,9 +8,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Select, Static, Switch
 
-from console.widgets.lists import KeyTable
 from console.calls import run_service, show_error
 from console.widgets.form import Field, FormField
+from console.widgets.lists import KeyTable, YesNoSwitch
 from core.errors import Conflict, ValidationFailed
 from core.i18n import _, format_date
 from core.schemas.operators import Operator
@@ -111,7 +111,7 @@ class OperatorForm(ModalScreen[Operator | None]):
             yield Static("", classes="field-error -empty", id="error-role")
             with Horizontal(classes="form-row"):
                 yield Static(_("Active"), classes="form-label")
-                yield Switch(value=op.active if op else True, id="input-active")
+                yield YesNoSwitch(op.active if op else True, id="input-active")
             with Horizontal(id="form-buttons"):
                 yield Button(_("Save") + " \\[ctrl+s]", id="save", variant="primary")
                 yield Button(_("Cancel") + " \\[esc]", id="cancel")

@@ -16,11 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, OptionList, Select, SelectionList, Static, Switch
+from textual.widgets import Input, OptionList, Select, SelectionList, Static, Switch
 from textual.widgets.option_list import Option
 
-from console.widgets.lists import MarkedSelectionList
-
+from console.widgets.lists import MarkedSelectionList, YesNoSwitch
 from core import plan_query
 from core.i18n import _
 from core.plan_query import (
@@ -286,7 +285,7 @@ class SaveViewDialog(ModalScreen[tuple[str, bool] | None]):
             if self.can_share:
                 with Horizontal(classes="form-row"):
                     yield Static(_("Share"), classes="form-label")
-                    yield Switch(value=False, id="view-shared")
+                    yield YesNoSwitch(False, id="view-shared")
 
     def on_mount(self) -> None:
         self.query_one("#view-name", Input).focus()

@@ -23,10 +23,10 @@ from textual.widgets import (
     TabPane,
 )
 
-from console.widgets.lists import KeyTable
 from console.calls import run_service, show_error
 from console.widgets.confirm import ConfirmDialog
 from console.widgets.form import Field, FormField
+from console.widgets.lists import KeyTable, YesNoSwitch
 from core.errors import Conflict, ValidationFailed
 from core.i18n import N_, _, format_datetime, format_money, format_short_date
 from core.services import invoices as invoice_service
@@ -293,19 +293,29 @@ class SubscriptionScreen(Screen):
             return None
         return self.invoices[table.cursor_row]
 
-    def action_mark_paid(self) -> None:
+    def _confirm_invoice(self, question: str, fn, done_message: str) -> None:
         inv = self._selected_invoice()
-        if inv is not None:
-            self._write(invoice_service.record_payment, inv.number,
-                        expected_row_version=inv.row_version,
-                        done_message=_("Invoice {n} paid.").format(n=inv.number))
+        if inv is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(fn, inv.number, expected_row_version=inv.row_version,
+                            done_message=done_message.format(n=inv.number))
+
+        self.app.push_screen(ConfirmDialog(
+            question.format(n=inv.number),
+            f"{format_money(inv.amount, inv.currency)} · {format_short_date(inv.issued)}"),
+            callback=answered)
+
+    def action_mark_paid(self) -> None:
+        self._confirm_invoice(_("Record a payment for invoice {n}?"),
+                              invoice_service.record_payment, _("Invoice {n} paid."))
 
     def action_mark_failed(self) -> None:
-        inv = self._selected_invoice()
-        if inv is not None:
-            self._write(invoice_service.record_failed_payment, inv.number,
-                        expected_row_version=inv.row_version,
-                        done_message=_("Invoice {n}: payment failed.").format(n=inv.number))
+        self._confirm_invoice(_("Record a failed payment for invoice {n}?"),
+                              invoice_service.record_failed_payment,
+                              _("Invoice {n}: payment failed."))
 
 
 def preview_lines(sub, preview) -> list[str]:
@@ -458,10 +468,10 @@ class NewSubscriptionForm(ModalScreen[object]):
             yield FormField(Field("quantity", _("Quantity"), "1"))
             with Horizontal(classes="form-row"):
                 yield Static(_("No trial"), classes="form-label")
-                yield Switch(value=False, id="input-no_trial")
+                yield YesNoSwitch(False, id="input-no_trial")
             with Horizontal(classes="form-row"):
                 yield Static(_("No setup fee"), classes="form-label")
-                yield Switch(value=False, id="input-no_setup_fee")
+                yield YesNoSwitch(False, id="input-no_setup_fee")
             with Horizontal(id="form-buttons"):
                 yield Button(_("Save") + " \\[ctrl+s]", id="save", variant="primary")
                 yield Button(_("Cancel") + " \\[esc]", id="cancel")

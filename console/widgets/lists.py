@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from rich.segment import Segment
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.strip import Strip
-from textual.widgets import DataTable, SelectionList
+from textual.widgets import DataTable, SelectionList, Static, Switch
 from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.option_list import OptionDoesNotExist
 
@@ -41,3 +42,27 @@ class MarkedSelectionList(SelectionList):
             segments[1] = Segment(" " * len(box.text), box.style, box.control)
             return Strip(segments, strip.cell_length)
         return strip
+
+
+class YesNoSwitch(Horizontal):
+    """A Switch followed by its state in words, so "on" survives NO_COLOR and 16 colours."""
+
+    DEFAULT_CSS = """
+    YesNoSwitch { height: auto; width: auto; }
+    YesNoSwitch > Static { width: auto; padding: 1 0 0 1; }
+    """
+
+    def __init__(self, value: bool, *, id: str):
+        super().__init__()
+        self._value, self._switch_id = value, id
+
+    def compose(self):
+        yield Switch(value=self._value, id=self._switch_id)
+        yield Static(self._words(self._value))
+
+    @staticmethod
+    def _words(value: bool) -> str:
+        return _("yes") if value else _("no")
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self.query_one(Static).update(self._words(event.value))
