@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from console.screens.help import describe_bindings
+from console.screens.help import HIDDEN_ACTIONS, describe_bindings
 from core.i18n import _
 
 
@@ -20,6 +20,8 @@ class KontorCommands(Provider):
             b = active.binding
             if not b.description or not active.enabled or b.action in seen:
                 continue
+            if not (b.show or b.tooltip) or b.action in HIDDEN_ACTIONS:
+                continue  # cursor movement and the like: listed in ? help, not commands
             seen.add(b.action)
             target = active.node
             out.append((b.tooltip or b.description,

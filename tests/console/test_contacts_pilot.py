@@ -259,3 +259,16 @@ async def test_cursor_row_is_marked_without_colour(admin_app, monkeypatch):
         other_line = table.render_line(0)
         assert any(seg.style and seg.style.reverse for seg in cursor_line)
         assert not any(seg.style and seg.style.reverse for seg in other_line)
+
+
+async def test_palette_offers_commands_not_cursor_moves(admin_app):
+    from console.commands_palette import KontorCommands
+
+    async with admin_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        provider = KontorCommands(screen)
+        labels = [label for label, _help, _cb in provider._commands()]
+        assert "New contact" in labels and "Go to plans" in labels
+        assert not any(label.startswith("Cursor") or label in ("Down", "Up")
+                       for label in labels)
