@@ -154,18 +154,19 @@ class ContactCard(Screen):
         self.query_one("#overview-body", Static).update(body)
 
     def _show_history(self, entries) -> None:
+        # One row per changed field: a whole edit on one line would be cut at 80 columns.
         table = self.query_one("#history-table", DataTable)
         table.clear()
         for entry in entries:
             action = _(ACTION_LABELS.get(entry.action, entry.action))
-            changes = entry.changes()
-            if entry.action == "update":
-                what = "; ".join(f"{k}: {_value(b)} → {_value(a)}" for k, b, a in changes)
-            else:
-                what = action
-            table.add_row(format_short_datetime(entry.at), entry.operator,
-                          f"{action}: {what}" if entry.action == "update" else what,
-                          key=str(entry.id))
+            when, who = format_short_datetime(entry.at), entry.operator
+            if entry.action != "update":
+                table.add_row(when, who, action, key=str(entry.id))
+                continue
+            for i, (field, before, after) in enumerate(entry.changes()):
+                table.add_row(when if i == 0 else "", who if i == 0 else "",
+                              f"{action}: {field}: {_value(before)} → {_value(after)}",
+                              key=f"{entry.id}-{i}")
 
     def action_back(self) -> None:
         self.dismiss(None)

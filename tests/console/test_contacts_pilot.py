@@ -272,3 +272,26 @@ async def test_palette_offers_commands_not_cursor_moves(admin_app):
         assert "New contact" in labels and "Go to plans" in labels
         assert not any(label.startswith("Cursor") or label in ("Down", "Up")
                        for label in labels)
+
+
+async def test_history_lists_each_changed_field_on_its_own_row(admin_app, seeded):
+    ctx = sign_in(seeded, "alice")
+    [row] = contact_service.list_contacts(ctx, "giulia.rossi@")
+    c = contact_service.get_contact(ctx, row.id)
+    contact_service.update_contact(ctx, c.id, {"name": "Giulia Rossi-Bianchi",
+                                               "email": "giulia.rb@example.it",
+                                               "phone": c.phone, "language": c.language,
+                                               "tags": c.tags, "notes": c.notes},
+                                   expected_version=c.version)
+    async with admin_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await search(pilot, "giulia.rb@")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("h")
+        history = pilot.app.screen.query_one("#history-table", DataTable)
+        rows = [history.get_row_at(i) for i in range(history.row_count)]
+        assert [str(r[2]) for r in rows[:2]] == [
+            "edited: name: Giulia Rossi → Giulia Rossi-Bianchi",
+            "edited: email: giulia.rossi@example.it → giulia.rb@example.it"]
+        assert str(rows[1][0]) == "" and str(rows[2][2]) == "created"
