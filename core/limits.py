@@ -1,0 +1,78 @@
+"""The ranges every input is checked against before it reaches a column or the engine.
+
+One place, so a filter, an import, a form and the CLI refuse the same values (pure: no
+SQLAlchemy, no Textual). Documented in docs/limits.md.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+
+# Every date Kontor accepts, in filters, imports, forms, the CLI and `kontor simulate`.
+# Far enough from year 1 and 9999 that "+1 day", a time-zone conversion or a 100-year
+# simulation never leaves what `datetime` can hold.
+DATE_MIN = date(1970, 1, 1)
+DATE_MAX = date(2199, 12, 31)
+
+# Column ranges. Reepay's API uses int32 for amounts, quantities and counts.
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+# Longest span `kontor simulate` (and any projection) walks.
+MAX_SIMULATION_YEARS = 100
+
+# Characters that make a name look empty or reorder what a terminal shows.
+INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+MULTILINE_OK = frozenset("\n\t\r")
+
+
+def date_in_range(value: date | datetime) -> bool:
+    """True when the (local) date of `value` lies in DATE_MIN..DATE_MAX."""
+    day = value.date() if isinstance(value, datetime) else value
+    return DATE_MIN <= day <= DATE_MAX
+
+
+def date_range_message() -> str:
+    from core.i18n import _
+
+    return _("Dates must lie between {lo} and {hi}.").format(
+        lo=DATE_MIN.isoformat(), hi=DATE_MAX.isoformat())
+
+
+def is_control(ch: str) -> bool:
+    """C0/C1 control characters (and DEL): NUL, ESC, CSI … — never stored, never printed."""
+    return unicodedata.category(ch) == "Cc"
+
+
+def text_problem(value: str, *, multiline: bool = False, identifier: bool = False) -> str | None:
+    """Why `value` may not be stored, or None when it may.
+
+    NUL and C0/C1 controls are refused (newline and tab too unless `multiline`); in names
+    and e-mail addresses (`identifier`) so are bidirectional overrides. A value made only of
+    whitespace and invisible characters counts as empty and is left to the caller's
+    "required" rule.
+    """
+    from core.i18n import _
+
+    for ch in value:
+        if ch == "\x00":
+            return _("Must not contain a NUL character.")
+        if is_control(ch) and not (multiline and ch in MULTILINE_OK):
+            return _("Must not contain control characters (U+{code:04X}).").format(code=ord(ch))
+        if identifier and ch in BIDI_CONTROLS:
+            return _("Must not contain text-direction controls (U+{code:04X}).").format(
+                code=ord(ch))
+    return None
+
+
+def visibly_empty(value: str) -> bool:
+    """True for text made only of whitespace and invisible characters (U+200B, U+FEFF …)."""
+    return all(ch.isspace() or ch in INVISIBLE for ch in value)
+
+
+def strip_controls(value: str, *, keep_multiline: bool = False) -> str:
+    """`value` without control characters (search input, imported text with a warning)."""
+    return "".join(
+        ch for ch in value if not is_control(ch) or (keep_multiline and ch in MULTILINE_OK))
