@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ValidationFailed
 from core.i18n import _
@@ -45,3 +45,26 @@ def field_errors(exc: ValidationError) -> ValidationFailed:
             msg = _("Invalid value.")
         fields[name] = msg
     return ValidationFailed(fields)
+
+
+# -- guarded text: every stored string goes through one of these (tests check it) ----------
+
+def _guard(multiline: bool, identifier: bool):
+    from core.limits import text_problem
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            problem = text_problem(value, multiline=multiline, identifier=identifier)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    return check
+
+
+# One line of text (a name, a handle, a setup-fee text): no NUL, no control characters.
+SafeLine = Annotated[str, AfterValidator(_guard(multiline=False, identifier=False))]
+# A name or an e-mail address: as SafeLine, and no bidirectional overrides either.
+SafeName = Annotated[str, AfterValidator(_guard(multiline=False, identifier=True))]
+# Several lines (notes, descriptions): newline and tab allowed, other controls refused.
+SafeText = Annotated[str, AfterValidator(_guard(multiline=True, identifier=False))]
