@@ -2,7 +2,8 @@
 """Kontor's two entry points for a machine with only Python 3.11.
 
     python3 dev.py demo    # create .venv if needed, open the console on a demo database
-    python3 dev.py test    # create .venv if needed, run the whole test suite
+    python3 dev.py test    # create .venv if needed, run the whole test suite (in parallel)
+    python3 dev.py test tests/core -q   # or only some tests (one process)
 
 Everything else is convenience:
 
@@ -63,6 +64,14 @@ def main(argv: list[str]) -> int:
         args = [str(PY), str(ROOT / "benchmarks" / "run_all.py"), *argv[1:]]
     else:
         args = [str(PY), "-m", "pytest", *argv[1:]]
+        if len(argv) == 1:
+            # The whole suite: one pytest worker per core (pytest-xdist); each worker has its
+            # own SQLite files and its own PostgreSQL database.
+            args += ["-n", "auto"]
+        if not env.get("KONTOR_TEST_POSTGRES_URL"):
+            print("KONTOR_TEST_POSTGRES_URL is not set, so the PostgreSQL service tests are "
+                  "skipped (set it, e.g. to postgresql+psycopg://postgres@127.0.0.1:5432/test, "
+                  "to run them).", flush=True)
     return subprocess.call(args, cwd=ROOT, env=env)
 
 
