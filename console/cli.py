@@ -77,9 +77,11 @@ def operator_login(args) -> str:
 def _run_command(args) -> int:
     if not getattr(args, "needs_db", True):  # e.g. `simulate`: must not open a database
         return args.run(args, None)
-    from core.db import Database, open_database, resolve_url
+    from core.db import Database, open_database, refuse_missing_database, resolve_url
     from core.services.operators import sign_in
 
+    if not getattr(args, "creates_db", False):  # only `db init` and `demo-data` create one
+        refuse_missing_database(resolve_url(args.db))
     if getattr(args, "checks_schema", True):
         db = open_database(args.db)
     else:  # `kontor db …` looks at or upgrades the schema itself
@@ -96,7 +98,7 @@ DEMO_CONTACTS = 2_500
 
 
 def _run_console(args) -> int:
-    from core.db import open_database
+    from core.db import open_database, refuse_missing_database, resolve_url
     from core.services.operators import sign_in
 
     tmpdir = None
@@ -105,6 +107,7 @@ def _run_console(args) -> int:
         url = f"sqlite:///{os.path.join(tmpdir, 'demo.db')}"
     else:
         url = args.db
+        refuse_missing_database(resolve_url(url))
     db = open_database(url)
     try:
         ctx = sign_in(db, operator_login(args))

@@ -36,6 +36,29 @@ def resolve_url(cli_url: str | None = None) -> str:
     return f"sqlite:///{default_sqlite_path()}"
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The path of a SQLite file that `url` names but that does not exist yet, else None."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    path = Path(database)
+    return None if path.exists() else path
+
+
+def refuse_missing_database(url: str) -> None:
+    """A mistyped `--db` must not create an empty database (and make its user the admin)."""
+    if url == f"sqlite:///{default_sqlite_path()}":
+        return  # the default file is created on first use
+    path = missing_sqlite_file(url)
+    if path is not None:
+        raise DatabaseError(_(
+            "There is no database at {path}. Check the path, or create it with "
+            "`kontor --db {path} db init` (or fill a new one with `kontor demo-data`)."
+        ).format(path=path))
+
+
 def _prepare_sqlite_file(url: str) -> None:
     """Create the SQLite file (and its folder) readable by its owner only."""
     database = make_url(url).database

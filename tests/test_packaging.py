@@ -37,7 +37,7 @@ def test_wheel_carries_styles_migrations_and_catalogs_and_runs(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(target), "LANG": "de_DE.UTF-8"}
     script = ("import core, styles, console.cli, sys; "
               "assert core.__file__.startswith(sys.argv[1]), core.__file__; "
-              "sys.exit(console.cli.main(['--db', sys.argv[2], 'db', 'upgrade']))")
+              "sys.exit(console.cli.main(['--db', sys.argv[2], 'db', 'init']))")
     out = subprocess.run([sys.executable, "-c", script, str(target), str(tmp_path / "k.db")],
                          cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         run=db_upgrade, needs_ctx=False, checks_schema=False)
     verbs.add_parser("current", help=_("show the schema revision")).set_defaults(
         run=db_current, needs_ctx=False, checks_schema=False)
+    init = verbs.add_parser("init", help=_("create the database (or migrate an existing one)"))
+    _db_option(init)
+    init.set_defaults(run=db_init, needs_ctx=False, checks_schema=False, creates_db=True)
 
     p = sub.add_parser("operators", help=_("operators and roles"))
     verbs = p.add_subparsers(dest="verb", required=True)
@@ -32,7 +35,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--contacts", type=int, default=0)
     p.add_argument("--plans", type=int, default=0,
                    help=_("plan versions of every schedule type, state, trial and setup fee"))
-    p.set_defaults(run=demo_data)
+    _db_option(p)
+    p.set_defaults(run=demo_data, creates_db=True)
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    # Also accepted after the command (`kontor demo-data --db x.db`); SUPPRESS keeps a
+    # `--db` given before the command when it is not repeated here.
+    parser.add_argument("--db", default=argparse.SUPPRESS,
+                        help=_("database URL or SQLite file"))
+
+
+def db_init(args, db) -> int:
+    before, after = db.upgrade()
+    if before is None:
+        print(_("Created the database {url} (schema {rev}).").format(url=db.safe_url, rev=after))
+    else:
+        print(_("Schema {before} → {after}").format(before=before, after=after))
+    return 0
 
 
 def db_upgrade(args, db) -> int:

@@ -133,8 +133,9 @@ def test_db_current_and_upgrade_on_a_migrated_database(capsys, filled):
     assert code == 0 and out.strip() == f"Schema {head} → {head}"
 
 
-def test_db_upgrade_migrates_a_new_database_and_db_current_shows_it(capsys, dbfile):
+def test_db_upgrade_migrates_an_empty_database_and_db_current_shows_it(capsys, dbfile):
     head = head_revision()
+    Database(f"sqlite:///{dbfile}").dispose()  # an empty file, as another tool left it
     code, out, err = run(capsys, "--db", dbfile, "db", "current")
     assert (code, err) == (0, "") and out.strip() == f"Schema ∅ (this Kontor: {head})"
     code, out, err = run(capsys, "--db", dbfile, "db", "upgrade")
@@ -198,7 +199,7 @@ def test_an_unreachable_database_exits_1_with_the_message(capsys, argv):
     assert ":pw@" not in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv", [("contacts", "search"), ("db", "current")])
+@pytest.mark.parametrize("argv", [("db", "init"), ("demo-data", "--contacts", "1")])
 def test_a_sqlite_file_that_cannot_be_created_exits_1_with_the_message(capsys, tmp_path,
                                                                        argv):
     blocker = tmp_path / "plain-file"

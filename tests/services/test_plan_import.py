@@ -78,6 +78,7 @@ def test_cli_import_reports_and_exits_2_on_a_bad_file(tmp_path):
     bad.write_text(json.dumps([{**REEPAY_PLAN, "handle": "b", "amount": -1}]))
     cmd = [sys.executable, "-m", "console.cli", "--db", str(db), "--operator", "admin",
            "plans", "import"]
+    subprocess.run([*cmd[:7], "db", "init"], check=True, capture_output=True)
     r = subprocess.run([*cmd, str(bad)], capture_output=True, text=True)
     assert r.returncode == 2 and "amount" in r.stderr and "nothing was imported" in r.stderr
     r = subprocess.run([*cmd, str(good), "--json"], capture_output=True, text=True)
