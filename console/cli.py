@@ -94,7 +94,16 @@ def _run_command(args) -> int:
         db.dispose()
 
 
-DEMO_CONTACTS = 2_500
+def _demo_progress(step: str) -> None:
+    from core.i18n import _
+
+    messages = {
+        "contacts": _("Building the demo database (once; later starts copy it): contacts …"),
+        "plans": _("Building the demo database: plans …"),
+        "subscriptions": _("Building the demo database: subscriptions and invoices …"),
+        "billing": _("Opening the demo: billing up to now …"),
+    }
+    print(messages.get(step, step), file=sys.stderr, flush=True)
 
 
 def _run_console(args) -> int:
@@ -103,21 +112,18 @@ def _run_console(args) -> int:
 
     tmpdir = None
     if args.demo:
+        from pathlib import Path
+
+        from core.services.demo_database import open_demo
+
         tmpdir = tempfile.mkdtemp(prefix="kontor-demo-")
-        url = f"sqlite:///{os.path.join(tmpdir, 'demo.db')}"
+        url = open_demo(Path(tmpdir), operator_login(args), progress=_demo_progress)
     else:
         url = args.db
         refuse_missing_database(resolve_url(url))
     db = open_database(url)
     try:
         ctx = sign_in(db, operator_login(args))
-        if args.demo:
-            from core.services.demo import seed_demo
-
-            seed_demo(ctx, DEMO_CONTACTS)
-            from core.services.demo_billing import seed_billing_demo
-
-            seed_billing_demo(ctx)
         from console.app import KontorApp
 
         app = KontorApp(ctx, demo=args.demo, theme=args.theme)

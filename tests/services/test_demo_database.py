@@ -1,0 +1,63 @@
+"""`kontor --demo` copies a demo database built once per Kontor version."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import Database
+from core.models import Contact, Plan
+from core.services import demo_database
+from core.services.operators import sign_in
+
+
+def test_the_demo_is_built_once_then_copied_and_the_user_is_its_admin(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    steps: list[str] = []
+    (tmp_path / "a").mkdir()
+    first = demo_database.open_demo(tmp_path / "a", "anna", steps.append, cache)
+    assert steps == ["contacts", "plans", "subscriptions", "billing"]
+    cached = list(cache.glob("demo-*.db"))
+    assert len(cached) == 1 and oct(os.stat(cached[0]).st_mode & 0o777) == "0o600"
+
+    def no_build(*_a, **_k):
+        raise AssertionError("the cached demo must be copied, not rebuilt")
+
+    monkeypatch.setattr(demo_database, "build", no_build)
+    (tmp_path / "b").mkdir()
+    steps.clear()
+    second = demo_database.open_demo(tmp_path / "b", "bert", steps.append, cache)
+    assert steps == ["billing"] and second != first
+    db = Database(second)
+    try:
+        assert sign_in(db, "bert").role == "admin"
+        with db.reading() as session:
+            assert session.scalar(select(func.count()).select_from(Plan)) >= 300
+            assert session.scalar(select(func.count()).select_from(Contact)) > 2_500
+    finally:
+        db.dispose()
+
+
+def test_a_new_kontor_builds_a_new_demo_and_drops_the_old_one(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "demo-0000000000000000.db").write_bytes(b"old")
+    built: list[str] = []
+    monkeypatch.setattr(demo_database, "build", lambda path, progress=None: (
+        built.append(str(path)), path.write_bytes(b"new")))
+    target = demo_database.cached_demo(None, cache)
+    assert built and target.read_bytes() == b"new"
+    assert [p.name for p in cache.glob("demo-*.db")] == [target.name]
+
+
+@pytest.mark.parametrize("login", ["demo", "zoe"])
+def test_any_login_can_open_the_demo(tmp_path, login):
+    (tmp_path / "w").mkdir()
+    url = demo_database.open_demo(tmp_path / "w", login, None, tmp_path / "cache")
+    db = Database(url)
+    try:
+        assert sign_in(db, login).role == "admin"
+    finally:
+        db.dispose()
