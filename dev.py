@@ -8,7 +8,7 @@
 Everything else is convenience:
 
     python3 dev.py kontor ARGS   # the kontor command from .venv
-    python3 dev.py bench         # the benchmarks (JSON on stdout)
+    python3 dev.py bench [--full] # every benchmark, small (about a minute) or full size, JSON lines
     python3 dev.py i18n          # extract messages, update and compile the catalogs
 """
 

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from console.widgets.lists import MarkedSelectionList, YesNoSwitch
 from core import plan_query
-from core.i18n import _
+from core.i18n import _, format_number, ngettext
 from core.plan_query import (
     CREATED_PRESETS,
     ENUMS,
@@ -372,7 +372,8 @@ class ExportDialog(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static("[b]" + escape(_("Export {n} plans").format(n=self.count)) + "[/b]")
+            yield Static("[b]" + escape(ngettext("Export {n} plan", "Export {n} plans", self.count)
+                                        .format(n=format_number(self.count))) + "[/b]")
             with Horizontal(classes="form-row"):
                 yield Static(_("Format"), classes="form-label")
                 yield Select([("CSV", "csv"), ("JSON (Reepay plan objects)", "json")],
