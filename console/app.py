@@ -43,6 +43,13 @@ class KontorApp(App):
 
     def __init__(self, ctx: ServiceContext, *, demo: bool = False, theme: str | None = None):
         super().__init__()
+        if self.no_color:
+            # Textual's NO_COLOR filter for non-ANSI themes is Monochrome, which still sends
+            # 256-colour greys; NO_COLOR means the terminal's own colours only.
+            from textual.filter import Monochrome, NoColor
+
+            self._filters = [NoColor() if isinstance(f, Monochrome) else f
+                             for f in self._filters]
         self.ctx = ctx
         self.demo = demo
         self._requested_theme = theme
