@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 
 import styles
 from core.i18n import _
-from core.services.context import ServiceContext
+
+if TYPE_CHECKING:  # SQLAlchemy (under the services) is imported after the first frame
+    from core.services.context import ServiceContext
+
+# `benchmarks/startup.py` sets this to a file: the app appends when it drew its first frame
+# and its first rows, then quits.
+STARTUP_PROBE = "KONTOR_STARTUP_PROBE"
 
 STYLES = Path(styles.__file__).resolve().parent
 
@@ -41,7 +52,11 @@ class KontorApp(App):
         Binding("ctrl+q", "quit", _("Quit"), priority=True, show=False),  # in ? help
     ]
 
-    def __init__(self, ctx: ServiceContext, *, demo: bool = False, theme: str | None = None):
+    def __init__(self, ctx: ServiceContext | None = None, *, demo: bool = False,
+                 theme: str | None = None,
+                 connect: Callable[[Callable[[str], None]], ServiceContext] | None = None):
+        """`ctx`, or `connect(progress)` run in a thread after the first frame is drawn (it
+        opens the database and signs in; `progress` shows a line on the start screen)."""
         super().__init__()
         if self.no_color:
             # Textual's NO_COLOR filter for non-ANSI themes is Monochrome, which still sends
@@ -51,6 +66,8 @@ class KontorApp(App):
             self._filters = [NoColor() if isinstance(f, Monochrome) else f
                              for f in self._filters]
         self.ctx = ctx
+        self._connect = connect
+        self._probe = os.environ.get(STARTUP_PROBE)
         self.demo = demo
         self._requested_theme = theme
         # One mode per area: each keeps its own screen stack, so coming back to an area
@@ -79,14 +96,59 @@ class KontorApp(App):
         return {"contacts": contacts, "plans": plans, "operators": operators}
 
     def on_mount(self) -> None:
-        self.switch_mode("contacts")
         self.title = "Kontor" + (" — " + _("demo") if self.demo else "")
+        if self.ctx is None:
+            from console.screens.start import StartScreen
+
+            self.push_screen(StartScreen())
+            self.run_worker(self._open, thread=True, exit_on_error=False)
+        else:
+            self.switch_mode("contacts")
+        if self._probe:
+            self.call_after_refresh(self._probe_event, "first_frame")
         if self._requested_theme:
             if self._requested_theme in self.available_themes:
                 self.theme = self._requested_theme
             else:
                 self.notify(_("Unknown theme {name}.").format(name=self._requested_theme),
                             severity="warning")
+
+    def _open(self) -> None:
+        """Worker: open the database and sign in, then show the first area."""
+
+        def progress(message: str) -> None:
+            self.call_from_thread(self._start_progress, message)
+
+        try:
+            ctx = self._connect(progress)
+        except Exception as exc:  # a KontorError says what is wrong; anything else too
+            message = _("kontor: {error}").format(error=exc)
+            self.call_from_thread(self.exit, None, 1, message)
+            return
+        self.call_from_thread(self._connected, ctx)
+
+    def _start_progress(self, message: str) -> None:
+        from console.screens.start import StartScreen
+
+        if isinstance(self.screen, StartScreen):
+            self.screen.show(message)
+
+    def _connected(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.switch_mode("contacts")
+
+    def on_windowed_table_cursor_moved(self, event) -> None:
+        if self._probe and event.row is not None:
+            self._probe, probe = None, self._probe
+            self.call_after_refresh(self._probe_event, "first_rows", probe, True)
+
+    def _probe_event(self, event: str, path: str | None = None, done: bool = False) -> None:
+        path = path or self._probe
+        if path:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(json.dumps({"event": event, "t": time.time()}) + "\n")
+        if done:
+            self.exit()
 
     def global_commands(self) -> list[tuple[str, str, str]]:
         """(label, help, action) offered by the palette on every screen."""

@@ -94,7 +94,7 @@ def _run_command(args) -> int:
         db.dispose()
 
 
-def _demo_progress(step: str) -> None:
+def _demo_progress_text(step: str) -> str:
     from core.i18n import _
 
     messages = {
@@ -103,34 +103,43 @@ def _demo_progress(step: str) -> None:
         "subscriptions": _("Building the demo database: subscriptions and invoices …"),
         "billing": _("Opening the demo: billing up to now …"),
     }
-    print(messages.get(step, step), file=sys.stderr, flush=True)
+    return messages.get(step, step)
 
 
 def _run_console(args) -> int:
-    from core.db import open_database, refuse_missing_database, resolve_url
-    from core.services.operators import sign_in
+    # The first frame is drawn before SQLAlchemy and the services are imported: the database
+    # is opened (or the demo copied) in a thread while the start screen shows progress.
+    from console.app import KontorApp
 
-    tmpdir = None
-    if args.demo:
-        from pathlib import Path
+    opened: list = []
+    tmpdir = tempfile.mkdtemp(prefix="kontor-demo-") if args.demo else None
+    login = operator_login(args)
 
-        from core.services.demo_database import open_demo
+    def connect(progress):
+        from core.db import open_database, refuse_missing_database, resolve_url
+        from core.services.operators import sign_in
 
-        tmpdir = tempfile.mkdtemp(prefix="kontor-demo-")
-        url = open_demo(Path(tmpdir), operator_login(args), progress=_demo_progress)
-    else:
-        url = args.db
-        refuse_missing_database(resolve_url(url))
-    db = open_database(url)
+        if args.demo:
+            from pathlib import Path
+
+            from core.services.demo_database import open_demo
+
+            url = open_demo(Path(tmpdir), login,
+                            progress=lambda step: progress(_demo_progress_text(step)))
+        else:
+            url = args.db
+            refuse_missing_database(resolve_url(url))
+        db = open_database(url)
+        opened.append(db)
+        return sign_in(db, login)
+
     try:
-        ctx = sign_in(db, operator_login(args))
-        from console.app import KontorApp
-
-        app = KontorApp(ctx, demo=args.demo, theme=args.theme)
+        app = KontorApp(demo=args.demo, theme=args.theme, connect=connect)
         app.run(mouse=not args.no_mouse)
         return app.return_code or 0
     finally:
-        db.dispose()
+        for db in opened:
+            db.dispose()
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
