@@ -125,3 +125,10 @@ def search_words(value: str | None) -> list[str]:
 def word_document(value: str | None) -> str:
     """`search_words` joined by single spaces: the stored, indexed word column."""
     return " ".join(search_words(value))
+
+
+def search_input(value: str) -> str:
+    """What a search sees of typed or pasted text: control characters dropped, whitespace
+    controls (tab, newline) as a space. Searches strip; stored text refuses (text_problem)."""
+    return "".join(" " if ch.isspace() else ch for ch in value
+                   if not is_control(ch) or ch.isspace())

@@ -256,7 +256,7 @@ class PlanFilter(BaseModel):
     @classmethod
     def _one_preset(cls, value):
         if not isinstance(value, str):  # `created: []`, null, a number: refused, not "all"
-            raise ValueError("created takes one preset name or 'custom'")
+            raise ValueError("created takes one preset name or 'custom'")  # noqa: TRY004
         return value
 
     @field_validator("created_from", "created_to", mode="after")
@@ -410,9 +410,9 @@ def _too_large(text: str, key: str, pos: int) -> QueryError:
 
 
 def _number(text: str, key: str, pos: int) -> int:
-    if len(text.partition(".")[0].lstrip("0")) > 12:  # never convert a thousand digits
-        if (_MONEY_RE if key in MONEY else _INT_RE).match(text):
-            raise _too_large(text, key, pos)
+    digits = len(text.partition(".")[0].lstrip("0"))
+    if digits > 12 and (_MONEY_RE if key in MONEY else _INT_RE).match(text):
+        raise _too_large(text, key, pos)  # never convert a thousand digits
     if key in MONEY:
         if not _MONEY_RE.match(text):
             raise QueryError(pos, len(text), _(
