@@ -46,7 +46,14 @@ from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from core.i18n import N_, _
-from core.limits import DATE_MAX, DATE_MIN, INT32_MAX, date_range_message, is_control
+from core.limits import (
+    DATE_MAX,
+    DATE_MIN,
+    INT32_MAX,
+    date_range_message,
+    is_control,
+    search_input,
+)
 
 # -- vocabulary --------------------------------------------------------------------------------
 
@@ -168,7 +175,7 @@ def _words(value: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
         value = (value,)
     out: set[str] = set()
     for chunk in value:
-        out.update(w.lower() for w in _split_space(chunk))
+        out.update(w.lower() for w in _split_space(search_input(chunk)))
     return tuple(sorted(out))
 
 
@@ -247,7 +254,7 @@ class PlanFilter(BaseModel):
     def _text(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        value = _strip(value)
+        value = _strip(search_input(value))  # control characters are no part of a filter
         if len(value) > MAX_TEXT:
             raise ValueError("too long")
         return value or None
