@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import common  # noqa: E402
+from benchmarks import common
 
 WORDS = ["müller", "rossi", "anna maria", "schmidt", "giuseppe", "marco", "weber", "ferrari",
          "braun", "emma", "lucia", "oliver", "patel", "koch", "gmx.de", "libero", "hall",
