@@ -460,6 +460,16 @@ def _window_query(session: Session, comp: _Compiled, sort: PlanSort, window: Win
         if sort_index is not None or sort.column == "handle":
             return plain(), reverse
         return _by_ids(columns, _ids(conds, order, offset, limit, _LIST_INDEX), order), reverse
+    if comp.scan and not comp.fts:
+        # A 1–2-character name fragment: one scan of the table finds up to 3,001 matches
+        # (it stops early when they are many); few are then sorted by id lookups, instead of
+        # walking the whole created index for a fragment that (almost) never occurs.
+        ids = list(session.scalars(select(_T.c.id).where(*comp.clauses)
+                                   .with_hint(_T, "NOT INDEXED", "sqlite")
+                                   .limit(SORT_MATCHES_LIMIT + 1)))
+        if len(ids) <= SORT_MATCHES_LIMIT:
+            return (select(*columns).where(_T.c.id.in_(ids), *conds[len(comp.clauses):])
+                    .order_by(*order).offset(offset).limit(limit)), reverse
     if comp.fts or comp.scan:
         many = (_fts_capped_count(session, comp, SORT_MATCHES_LIMIT + 1) > SORT_MATCHES_LIMIT
                 if comp.fts else True)

@@ -381,3 +381,22 @@ def test_cancel_stops_the_query_running_under_the_token(db, admin):
     finally:
         timer.cancel()
     assert contacts.count_contacts(admin, "") == 0  # the pool's connections still work
+
+
+@pytest.mark.parametrize("sort", ["created:desc", "name:asc", "amount:desc", "handle:asc"])
+@pytest.mark.parametrize("query", ["name:e", "name:ä", "name:Kur", "description:für"])
+def test_windows_of_text_filters_page_through_the_same_list(catalogue, query, sort):
+    f, order = parse(query, today=TODAY), pc.PlanSort.parse(sort)
+    whole = [r.handle for r in pc.list_plans_window(catalogue, f, order, Window(limit=500),
+                                                    today=TODAY)]
+    assert set(whole) == _oracle_plans(f)
+    pages, window = [], Window(limit=2)
+    while rows := pc.list_plans_window(catalogue, f, order, window, today=TODAY):
+        pages += [r.handle for r in rows]
+        window = Window(after=rows[-1].key, limit=2)
+    assert pages == whole
+    back, window = [], Window(from_end=True, limit=2)
+    while rows := pc.list_plans_window(catalogue, f, order, window, today=TODAY):
+        back = [r.handle for r in rows] + back
+        window = Window(before=rows[0].key, limit=2)
+    assert back == whole
