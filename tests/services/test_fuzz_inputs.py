@@ -400,3 +400,34 @@ def test_windows_of_text_filters_page_through_the_same_list(catalogue, query, so
         back = [r.handle for r in rows] + back
         window = Window(before=rows[0].key, limit=2)
     assert back == whole
+
+
+# -- operators and saved views -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "field", "words"), [
+    ({"login": "ann\x00"}, "login", "NUL"),
+    ({"login": "ann", "name": "Ann\x1b[2J"}, "name", "U+001B"),
+    ({"login": "ann", "name": "Ann \u202eevil"}, "name", "text-direction"),
+])
+def test_operator_login_and_name_refuse_controls(admin, data, field, words):
+    from core.services.operators import add_operator, list_operators
+
+    with pytest.raises(ValidationFailed) as caught:
+        add_operator(admin, data)
+    assert words in caught.value.fields[field]
+    assert [o.login for o in list_operators(admin)] == ["admin"]
+
+
+@pytest.mark.parametrize(("name", "query", "field", "words"), [
+    ("Mine\x00", "", "name", "NUL"),
+    ("\u200b\ufeff", "", "name", "Give the view a name"),
+    ("Mine \u202e", "", "name", "text-direction"),
+    ("Mine", "state:active\x1b", "query", "U+001B"),
+])
+def test_saved_view_names_and_queries_refuse_controls(admin, name, query, field, words):
+    from core.services.views import list_views, save_view
+
+    with pytest.raises(ValidationFailed) as caught:
+        save_view(admin, name, query, ["name"], "")
+    assert words in caught.value.fields[field]
+    assert list_views(admin) == []
