@@ -37,3 +37,7 @@ class Conflict(KontorError):
 
 class DatabaseError(KontorError):
     """The database cannot be used as it is (too new, unreachable, not writable)."""
+
+
+class SearchCancelled(KontorError):
+    """A search was cancelled (a newer keystroke replaced it); nothing to show the user."""

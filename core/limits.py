@@ -42,8 +42,11 @@ def date_range_message() -> str:
 
 
 def is_control(ch: str) -> bool:
-    """C0/C1 control characters (and DEL): NUL, ESC, CSI … — never stored, never printed."""
-    return unicodedata.category(ch) == "Cc"
+    """C0/C1 control characters (and DEL): NUL, ESC, CSI … — never stored, never printed.
+
+    Lone surrogates (U+D800–U+DFFF, which no encoding can write) count as controls too.
+    """
+    return unicodedata.category(ch) in ("Cc", "Cs")
 
 
 def text_problem(value: str, *, multiline: bool = False, identifier: bool = False) -> str | None:
@@ -59,6 +62,8 @@ def text_problem(value: str, *, multiline: bool = False, identifier: bool = Fals
     for ch in value:
         if ch == "\x00":
             return _("Must not contain a NUL character.")
+        if "\ud800" <= ch <= "\udfff":
+            return _("Must not contain control characters (U+{code:04X}).").format(code=ord(ch))
         if is_control(ch) and not (multiline and ch in MULTILINE_OK):
             return _("Must not contain control characters (U+{code:04X}).").format(code=ord(ch))
         if identifier and ch in BIDI_CONTROLS:
@@ -76,3 +81,54 @@ def strip_controls(value: str, *, keep_multiline: bool = False) -> str:
     """`value` without control characters (search input, imported text with a warning)."""
     return "".join(
         ch for ch in value if not is_control(ch) or (keep_multiline and ch in MULTILINE_OK))
+
+
+def fold(value: str) -> str:
+    """The one case-and-width folding of every search: NFKC, then full case folding.
+
+    Python computes it on both databases (into stored, indexed columns and for the query),
+    so "Ä" finds "ä", "STRASSE" finds "Straße" and "İ" means the same on SQLite and
+    PostgreSQL. Documented in docs/limits.md.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+
+
+def printable(value: str) -> str:
+    """`value` with each control character shown as U+FFFD: safe to echo on a terminal, and
+    every character keeps its position (for a caret under an error)."""
+    return "".join("\ufffd" if is_control(ch) else ch for ch in value)
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or unicodedata.category(ch).startswith("M")
+
+
+def search_words(value: str | None) -> list[str]:
+    """The words of a text as the word filters see them: runs of letters, digits
+    (`str.isalnum`) and combining marks of the folded text, each once, in order.
+
+    "shop.example.com" is shop, example, com; "v1.5" is v1, 5; "Gold-Member" is gold, member.
+    """
+    out: list[str] = []
+    cur: list[str] = []
+    for ch in fold(value or "") + " ":
+        if _word_char(ch):
+            cur.append(ch)
+        elif cur:
+            w = "".join(cur)
+            cur = []
+            if w not in out:
+                out.append(w)
+    return out
+
+
+def word_document(value: str | None) -> str:
+    """`search_words` joined by single spaces: the stored, indexed word column."""
+    return " ".join(search_words(value))
+
+
+def search_input(value: str) -> str:
+    """What a search sees of typed or pasted text: control characters dropped, whitespace
+    controls (tab, newline) as a space. Searches strip; stored text refuses (text_problem)."""
+    return "".join(" " if ch.isspace() else ch for ch in value
+                   if not is_control(ch) or ch.isspace())

@@ -46,6 +46,14 @@ from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from core.i18n import N_, _
+from core.limits import (
+    DATE_MAX,
+    DATE_MIN,
+    INT32_MAX,
+    date_range_message,
+    is_control,
+    search_input,
+)
 
 # -- vocabulary --------------------------------------------------------------------------------
 
@@ -131,7 +139,8 @@ PRESET_LABELS: dict[str, str] = {
     "last_month": N_("last month"), "last_3_months": N_("last 3 months"),
     "last_year": N_("last year"),
 }
-MAX_NUMBER = 10**15 - 1  # keeps every bound inside a 64-bit column, also in minor units
+# Every number of the filter (amount in minor units) lies in Reepay's int32 range.
+MAX_NUMBER = INT32_MAX
 MAX_TEXT = 255
 
 # -- the filter state --------------------------------------------------------------------------
@@ -166,7 +175,7 @@ def _words(value: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
         value = (value,)
     out: set[str] = set()
     for chunk in value:
-        out.update(w.lower() for w in _split_space(chunk))
+        out.update(w.lower() for w in _split_space(search_input(chunk)))
     return tuple(sorted(out))
 
 
@@ -245,10 +254,24 @@ class PlanFilter(BaseModel):
     def _text(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        value = _strip(value)
+        value = _strip(search_input(value))  # control characters are no part of a filter
         if len(value) > MAX_TEXT:
             raise ValueError("too long")
         return value or None
+
+    @field_validator("created", mode="before")
+    @classmethod
+    def _one_preset(cls, value):
+        if not isinstance(value, str):  # `created: []`, null, a number: refused, not "all"
+            raise ValueError("created takes one preset name or 'custom'")  # noqa: TRY004
+        return value
+
+    @field_validator("created_from", "created_to", mode="after")
+    @classmethod
+    def _date_range(cls, value: date | None) -> date | None:
+        if value is not None and not DATE_MIN <= value <= DATE_MAX:
+            raise ValueError(date_range_message())
+        return value
 
     @model_validator(mode="after")
     def _created(self) -> PlanFilter:
@@ -380,12 +403,23 @@ def canonical_key(typed: str) -> str | None:
 
 # -- value parsers -----------------------------------------------------------------------------
 
-_INT_RE = re.compile(r"^[0-9]{1,15}$")
-_MONEY_RE = re.compile(r"^[0-9]{1,13}(\.[0-9]*)?$")
+_INT_RE = re.compile(r"^[0-9]+$")
+_MONEY_RE = re.compile(r"^[0-9]+(\.[0-9]*)?$")
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
+def _too_large(text: str, key: str, pos: int) -> QueryError:
+    top = money_text(MAX_NUMBER) if key in MONEY else str(MAX_NUMBER)
+    shown = text if len(text) <= 24 else text[:20] + "…"
+    return QueryError(pos, len(text), _(
+        "“{value}” is too large; {field} is at most {max}.").format(
+        value=shown, field=key, max=top))
+
+
 def _number(text: str, key: str, pos: int) -> int:
+    digits = len(text.partition(".")[0].lstrip("0"))
+    if digits > 12 and (_MONEY_RE if key in MONEY else _INT_RE).match(text):
+        raise _too_large(text, key, pos)  # never convert a thousand digits
     if key in MONEY:
         if not _MONEY_RE.match(text):
             raise QueryError(pos, len(text), _(
@@ -405,7 +439,7 @@ def _number(text: str, key: str, pos: int) -> int:
                 "“{value}” is not a whole number.").format(value=text))
         value = int(text)
     if value > MAX_NUMBER:
-        raise QueryError(pos, len(text), _("This number is too large."))
+        raise _too_large(text, key, pos)
     return value
 
 
@@ -432,9 +466,13 @@ def _date(text: str, pos: int, today: date) -> date:
         return today
     if _DATE_RE.match(text):
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             pass
+        else:
+            if not DATE_MIN <= day <= DATE_MAX:
+                raise QueryError(pos, len(text), date_range_message())
+            return day
     raise QueryError(pos, max(1, len(text)), _(
         "“{value}” is not a date; write YYYY-MM-DD.").format(value=text))
 
@@ -481,12 +519,49 @@ def _enum_values(text: str, key: str, pos: int) -> tuple[str, ...]:
 # -- parse / format ----------------------------------------------------------------------------
 
 
+def _clean(text: str) -> tuple[str, list[int]]:
+    """`text` without control characters (whitespace controls become a space), and where
+    each character of the result stood in `text` (plus one entry for the end)."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if is_control(ch):
+            if not ch.isspace():
+                continue
+            ch = " "
+        out.append(ch)
+        where.append(i)
+    where.append(len(text))
+    return "".join(out), where
+
+
+def _only_controls(tok: _Token, where: list[int], original: str) -> bool:
+    """Whether the (empty) value of `tok` was typed as control characters only."""
+    lo = where[tok.value_start - 1] + 1  # after the ":"
+    hi = where[tok.end - 1] + 1 if tok.end > tok.value_start else where[tok.value_start]
+    return any(is_control(ch) and not ch.isspace() for ch in original[lo:hi])
+
+
 def parse(text: str, *, today: date) -> PlanFilter:
     """The filter a query line describes; raises QueryError (position, length, message).
 
     `today` is the date `today` stands for in created ranges. Presets stay relative: they
     are resolved when the list is queried, so a saved view keeps meaning "last week".
+    Control characters (NUL, ESC …) are dropped first; positions refer to `text` as given.
     """
+    clean, where = _clean(text)
+    if len(clean) == len(text):
+        return _parse(text, today, text)
+    try:
+        return _parse(clean, today, text, where)
+    except QueryError as exc:
+        start = where[min(exc.position, len(clean))]
+        end = where[min(exc.position + exc.length, len(clean))]
+        raise QueryError(start, max(1, end - start), exc.message) from None
+
+
+def _parse(text: str, today: date, original: str, where: list[int] | None = None
+           ) -> PlanFilter:
     values: dict = {}
     seen: dict[str, int] = {}
     name_parts: list[str] = []
@@ -501,6 +576,10 @@ def parse(text: str, *, today: date) -> PlanFilter:
                     if close else "")
             raise QueryError(tok.start, len(tok.key), _(
                 "Unknown filter “{key}”.").format(key=tok.key) + hint)
+        if not tok.value and where is not None and _only_controls(tok, where, original):
+            # `name:\x00`: the value was nothing but control characters
+            raise QueryError(tok.start, tok.end - tok.start, _(
+                "“{key}:” has only control characters as its value.").format(key=tok.key))
         if not tok.value and key not in FRAGMENT_TEXT + WORD_TEXT:
             raise QueryError(tok.start, tok.end - tok.start, _(
                 "“{key}:” needs a value.").format(key=tok.key))

@@ -99,6 +99,7 @@ def _row(p) -> dict:
 
 def plans_list(args, ctx) -> int:
     from core.errors import ValidationFailed
+    from core.limits import printable
     from core.plan_query import QueryError, parse
     from core.schemas.common import Window
     from core.services import plan_catalogue as pc
@@ -108,7 +109,9 @@ def plans_list(args, ctx) -> int:
     except QueryError as exc:
         print(_("kontor: bad --filter: {message}").format(message=exc.message),
               file=sys.stderr)
-        print("  " + args.filter, file=sys.stderr)
+        # Control characters are shown as U+FFFD: an ESC sequence in the query must not
+        # repaint the terminal, and the caret below still points at the right place.
+        print("  " + printable(args.filter), file=sys.stderr)
         print("  " + " " * exc.position + "^" * exc.length, file=sys.stderr)
         return 2
     sort = pc.PlanSort.parse(args.sort)

@@ -14,25 +14,35 @@ from textual.widgets import Footer, Header, Input, Static
 from console.calls import run_service, show_error
 from console.widgets.confirm import ConfirmDialog
 from console.widgets.windowed_table import Column, WindowedTable
+from core.errors import SearchCancelled
 from core.i18n import _, format_number, format_short_date, ngettext
 from core.schemas.common import Window
 from core.services import contacts as contact_service
+from core.services.cancel import SearchCancel
 from core.services.context import ServiceContext
 
 SEARCH_DELAY = 0.12  # seconds of quiet typing before the list follows
 
 
 class ContactSource:
-    """The contacts matching one query, as the windowed table asks for them."""
+    """The contacts matching one query, as the windowed table asks for them.
+
+    Its queries run under one `SearchCancel`: the next keystroke's source cancels this one's
+    (`cancel()`), so a stale search stops instead of queueing ahead of the fresh one.
+    """
 
     def __init__(self, ctx: ServiceContext, query: str):
         self.ctx, self.query = ctx, query
+        self.token = SearchCancel()
 
     def count(self) -> int:
-        return contact_service.count_contacts(self.ctx, self.query)
+        return contact_service.count_contacts(self.ctx, self.query, cancel=self.token)
 
     def fetch(self, window: Window):
-        return contact_service.list_contacts(self.ctx, self.query, window)
+        return contact_service.list_contacts(self.ctx, self.query, window, cancel=self.token)
+
+    def cancel(self) -> None:
+        self.token.cancel()
 
 
 def contact_columns() -> list[Column]:
@@ -75,6 +85,7 @@ class ContactsScreen(Screen):
         super().__init__()
         self.ctx = ctx
         self._debounce: Timer | None = None
+        self._source: ContactSource | None = None
         self.query_text = ""
 
     def compose(self) -> ComposeResult:
@@ -91,7 +102,8 @@ class ContactsScreen(Screen):
         self.title = _("Contacts")
         self.sub_title = f"{self.ctx.operator} ({_(self.ctx.role)})"
         table = self.query_one(WindowedTable)
-        table.set_source(ContactSource(self.ctx, ""))
+        self._source = ContactSource(self.ctx, "")
+        table.set_source(self._source)
         table.focus()
 
     # -- search ---------------------------------------------------------------------------
@@ -112,7 +124,10 @@ class ContactsScreen(Screen):
             return
         self.query_text = text
         self.query_one("#status", Static).update(_("Searching…"))
-        self.query_one(WindowedTable).set_source(ContactSource(self.ctx, text))
+        if self._source is not None:
+            self._source.cancel()  # the previous keystroke's queries stop now
+        self._source = ContactSource(self.ctx, text)
+        self.query_one(WindowedTable).set_source(self._source)
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -143,6 +158,8 @@ class ContactsScreen(Screen):
 
     @on(WindowedTable.Failed)
     def _failed(self, event: WindowedTable.Failed) -> None:
+        if isinstance(event.error, SearchCancelled):  # replaced by a newer search
+            return
         show_error(self, event.error)
 
     def _update_status(self) -> None:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, UTCDateTime, utcnow
@@ -108,6 +118,13 @@ class Plan(Base):
     updated_by: Mapped[str] = mapped_column(String(64), default="")
     # `version` is the plan version (Reepay's); this is the optimistic-lock counter.
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # What the plan list's text filters search (migration 0004, docs/limits.md): the folded
+    # name (core.limits.fold) and the words of description and setup fee text
+    # (core.limits.word_document). Derived from name/description/setup_fee_text on every
+    # flush (see `_derive_search_columns`); bulk loaders compute them with the same functions.
+    name_fold: Mapped[str] = mapped_column(Text, default="")
+    description_words: Mapped[str] = mapped_column(Text, default="")
+    setup_fee_words: Mapped[str] = mapped_column(Text, default="")
 
     __mapper_args__ = {"version_id_col": row_version}
     # The plan list (100,000 rows) filters on any column and sorts by created or name; each
@@ -126,3 +143,21 @@ class Plan(Base):
         *[Index(f"ix_plans_{name}", *cols, "id") for name, cols in PLAN_LIST_INDEXES],
         Index("ix_plans_list", *PLAN_LIST_COVERING),
     )
+
+
+def search_columns(name: str | None, description: str | None, setup_fee_text: str | None
+                   ) -> tuple[str, str, str]:
+    """(name_fold, description_words, setup_fee_words) of a plan's texts."""
+    from core.limits import fold, word_document
+
+    return fold(name or ""), word_document(description), word_document(setup_fee_text)
+
+
+@event.listens_for(Plan, "before_insert")
+@event.listens_for(Plan, "before_update")
+def _derive_search_columns(_mapper, _connection, target: Plan) -> None:
+    folded = search_columns(target.name, target.description, target.setup_fee_text)
+    for attr, value in zip(("name_fold", "description_words", "setup_fee_words"), folded,
+                           strict=True):
+        if getattr(target, attr) != value:
+            setattr(target, attr, value)

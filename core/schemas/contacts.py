@@ -6,11 +6,15 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.i18n import _
+from core.limits import text_problem, visibly_empty
+from core.schemas.common import SafeLine, SafeName, SafeText
 
 # Pragmatic address check: one @, a dot in the domain, no spaces; what people mistype.
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()/.-]{3,40}$")
 LANG_RE = re.compile(r"^[A-Za-z]{2}([-_][A-Za-z]{2})?$")
+MAX_TAGS = 50      # tags on one contact (docs/limits.md)
+MAX_TAG_LENGTH = 40
 
 
 class ContactInput(BaseModel):
@@ -18,24 +22,24 @@ class ContactInput(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    name: str = Field(max_length=200)
-    email: str = Field(max_length=254)
-    phone: str = Field(default="", max_length=40)
-    language: str = Field(default="", max_length=8)
-    tags: list[str] = Field(default_factory=list)
-    notes: str = Field(default="", max_length=10_000)
+    name: SafeName = Field(max_length=200)
+    email: SafeName = Field(max_length=254)
+    phone: SafeLine = Field(default="", max_length=40)
+    language: SafeLine = Field(default="", max_length=8)
+    tags: list[SafeLine] = Field(default_factory=list)
+    notes: SafeText = Field(default="", max_length=10_000)
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not v:
+        if not v or visibly_empty(v):
             raise ValueError(_("Enter a name."))
         return v
 
     @field_validator("email")
     @classmethod
     def _email(cls, v: str) -> str:
-        if not v:
+        if not v or visibly_empty(v):
             raise ValueError(_("Enter an email address."))
         if not EMAIL_RE.match(v) or ".." in v:
             raise ValueError(_("'{value}' is not a valid email address.").format(value=v))
@@ -60,17 +64,24 @@ class ContactInput(BaseModel):
     def _tags(cls, v):
         if isinstance(v, str):
             v = v.split(",")
-        elif v is not None and not isinstance(v, (list, tuple, set)):
+        elif v is not None and not isinstance(v, (list, tuple)):
             raise ValueError(_("Invalid value."))
         tags: list[str] = []
         for t in v or []:
-            t = str(t).strip()
-            if not t:
+            if not isinstance(t, str):  # a nested list, a number, null: not a tag
+                raise ValueError(_("Each tag is a piece of text."))  # noqa: TRY004
+            t = t.strip()
+            if not t or visibly_empty(t):
                 continue
-            if len(t) > 40:
+            problem = text_problem(t)
+            if problem:
+                raise ValueError(problem)
+            if len(t) > MAX_TAG_LENGTH:
                 raise ValueError(_("A tag may have at most 40 characters."))
             if t not in tags:
                 tags.append(t)
+        if len(tags) > MAX_TAGS:
+            raise ValueError(_("A contact may have at most {n} tags.").format(n=MAX_TAGS))
         return tags
 
 

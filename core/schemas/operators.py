@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.i18n import N_, _
+from core.schemas.common import SafeLine, SafeName
 
 Role = Literal["admin", "agent", "viewer"]
 ROLE_NAMES = {"admin": N_("admin"), "agent": N_("agent"), "viewer": N_("viewer")}
@@ -16,8 +17,8 @@ LOGIN_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 class OperatorInput(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    login: str = Field(max_length=64)
-    name: str = Field(default="", max_length=200)
+    login: SafeLine = Field(max_length=64)
+    name: SafeName = Field(default="", max_length=200)
     role: Role = "viewer"
     active: bool = True
 

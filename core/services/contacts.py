@@ -14,11 +14,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _
+from core.limits import search_input
 from core.models import Contact, utcnow
 from core.schemas.common import Window, field_errors
 from core.schemas.contacts import Contact as ContactOut
 from core.schemas.contacts import ContactInput, ContactRow
 from core.services import audit
+from core.services.cancel import SearchCancel, run_cancellable
 from core.services.context import READ, ServiceContext, require
 
 EDITABLE = ("name", "email", "phone", "language", "tags", "notes")
@@ -39,8 +41,12 @@ def search_document(name: str, email: str, phone: str) -> str:
 
 
 def _terms(query: str) -> list[str]:
-    """Search words, lower-cased; a phone-like query is reduced to its digits."""
-    q = query.strip().lower()
+    """Search words, lower-cased; a phone-like query is reduced to its digits.
+
+    Control characters are dropped first (whitespace ones count as a space): a NUL or an
+    escape sequence typed or pasted into the search is no part of any contact.
+    """
+    q = search_input(query or "").strip().lower()
     if not q:
         return []
     if PHONEISH.match(q) and sum(c.isdigit() for c in q) >= 3:
@@ -61,6 +67,15 @@ def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _prefix_bound(prefix: str) -> str | None:
+    """The least string above every string that starts with `prefix`, in code point order
+    (SQLite's binary collation, PostgreSQL's "C"); None when there is none."""
+    last = ord(prefix[-1]) + 1
+    if last == 0xD800:  # no string holds a surrogate
+        last = 0xE000
+    return None if last > 0x10FFFF else prefix[:-1] + chr(last)
+
+
 def _match_clause(session: Session, terms: list[str]):
     """A WHERE clause for `terms`, always answered by an index, never a scan of the table.
 
@@ -70,7 +85,10 @@ def _match_clause(session: Session, terms: list[str]):
     long_terms = [t for t in terms if len(t) >= 3]
     if not long_terms:
         prefix = " ".join(terms)
-        return and_(Contact.sort_key >= prefix, Contact.sort_key < prefix + "\uffff")
+        above = _prefix_bound(prefix)
+        if above is None:
+            return Contact.sort_key >= prefix
+        return and_(Contact.sort_key >= prefix, Contact.sort_key < above)
     if session.get_bind().dialect.name == "sqlite":
         fts_query = " AND ".join(_fts_phrase(t) for t in long_terms)
         clause = Contact.id.in_(
@@ -108,10 +126,15 @@ def _uses_sqlite_fts(session: Session, terms: list[str]) -> bool:
         session.get_bind().dialect.name == "sqlite")
 
 
-def count_contacts(ctx: ServiceContext, query: str = "") -> int:
-    """How many contacts match `query` (all of them when empty), counted in SQL."""
+def count_contacts(ctx: ServiceContext, query: str = "", *,
+                   cancel: SearchCancel | None = None) -> int:
+    """How many contacts match `query` (all of them when empty), counted in SQL.
+
+    `cancel`: a token another thread may use to stop this count (raises SearchCancelled).
+    """
     terms = _terms(query)
-    with ctx.db.reading() as session:
+
+    def body(session: Session) -> int:
         require(session, ctx, READ)
         if _uses_sqlite_fts(session, terms):
             return _sqlite_fts_count(session, terms)
@@ -119,6 +142,8 @@ def count_contacts(ctx: ServiceContext, query: str = "") -> int:
         if terms:
             q = q.where(_match_clause(session, terms))
         return session.scalar(q)
+
+    return run_cancellable(cancel, ctx.db.reading, body)
 
 
 _LIST_COLS = "c.id, c.name, c.email, c.phone, c.language, c.tags, c.created_at, c.sort_key"
@@ -193,43 +218,49 @@ def _sqlite_search_page(session: Session, terms: list[str], window: Window, mode
     return rows[::-1] if descending else rows
 
 
-def list_contacts(ctx: ServiceContext, query: str = "", window: Window | None = None
-                  ) -> list[ContactRow]:
+def list_contacts(ctx: ServiceContext, query: str = "", window: Window | None = None, *,
+                  cancel: SearchCancel | None = None) -> list[ContactRow]:
     """One window of the contacts matching `query`, keyset-paginated.
 
     Name order (keyset on name, id), except for a search with more than SORT_MATCHES_LIMIT
     matches, which comes newest first; each row's key carries the order it belongs to.
+    `cancel`: a token another thread may use to stop this search (raises SearchCancelled).
     """
     window = window or Window()
     terms = _terms(query)
-    with ctx.db.reading() as session:
-        require(session, ctx, READ)
-        mode = _order_for(session, terms, window.after or window.before)
-        if _uses_sqlite_fts(session, terms):
-            return [_row(r, mode) for r in _sqlite_search_page(session, terms, window, mode)]
-        q = select(Contact.id, Contact.name, Contact.email, Contact.phone, Contact.language,
-                   Contact.tags, Contact.created_at, Contact.sort_key)
-        if terms:
-            q = q.where(_match_clause(session, terms))
-        descending = window.before is not None or window.from_end
-        if mode == NAME_ORDER:
-            key = tuple_(Contact.sort_key, Contact.id)
-            if window.after is not None:
-                q = q.where(key > tuple(window.after[1:]))
-            if window.before is not None:
-                q = q.where(key < tuple(window.before[1:]))
-            q = q.order_by(*((Contact.sort_key.desc(), Contact.id.desc()) if descending
-                             else (Contact.sort_key, Contact.id)))
-        else:
-            if window.after is not None:
-                q = q.where(Contact.id < window.after[1])
-            if window.before is not None:
-                q = q.where(Contact.id > window.before[1])
-            q = q.order_by(Contact.id if descending else Contact.id.desc())
-        if window.offset:
-            q = q.offset(window.offset)
-        rows = [_row(r, mode) for r in session.execute(q.limit(window.limit))]
-        return rows[::-1] if descending else rows
+    return run_cancellable(cancel, ctx.db.reading,
+                           lambda session: _list(session, ctx, terms, window))
+
+
+def _list(session: Session, ctx: ServiceContext, terms: list[str], window: Window
+          ) -> list[ContactRow]:
+    require(session, ctx, READ)
+    mode = _order_for(session, terms, window.after or window.before)
+    if _uses_sqlite_fts(session, terms):
+        return [_row(r, mode) for r in _sqlite_search_page(session, terms, window, mode)]
+    q = select(Contact.id, Contact.name, Contact.email, Contact.phone, Contact.language,
+               Contact.tags, Contact.created_at, Contact.sort_key)
+    if terms:
+        q = q.where(_match_clause(session, terms))
+    descending = window.before is not None or window.from_end
+    if mode == NAME_ORDER:
+        key = tuple_(Contact.sort_key, Contact.id)
+        if window.after is not None:
+            q = q.where(key > tuple(window.after[1:]))
+        if window.before is not None:
+            q = q.where(key < tuple(window.before[1:]))
+        q = q.order_by(*((Contact.sort_key.desc(), Contact.id.desc()) if descending
+                         else (Contact.sort_key, Contact.id)))
+    else:
+        if window.after is not None:
+            q = q.where(Contact.id < window.after[1])
+        if window.before is not None:
+            q = q.where(Contact.id > window.before[1])
+        q = q.order_by(Contact.id if descending else Contact.id.desc())
+    if window.offset:
+        q = q.offset(window.offset)
+    rows = [_row(r, mode) for r in session.execute(q.limit(window.limit))]
+    return rows[::-1] if descending else rows
 
 
 def _to_out(c: Contact) -> ContactOut:
@@ -361,9 +392,18 @@ def contact_history(ctx: ServiceContext, contact_id: int, limit: int = 200):
     return audit.history(ctx, "contact", contact_id, limit=limit)
 
 
-__all__ = ["count_contacts", "list_contacts", "get_contact", "create_contact", "update_contact",
-           "delete_contact", "contact_history", "validate_contact", "search_document",
-           "DELETE_GUARDS"]
+__all__ = [
+    "DELETE_GUARDS",
+    "contact_history",
+    "count_contacts",
+    "create_contact",
+    "delete_contact",
+    "get_contact",
+    "list_contacts",
+    "search_document",
+    "update_contact",
+    "validate_contact",
+]
 
 
 def _billing_guard(session: Session, contact_id: int) -> str | None:

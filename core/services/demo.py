@@ -11,6 +11,7 @@ from core.errors import DatabaseError
 from core.i18n import _
 from core.migrations.fts import FTS_INSERT_TRIGGER
 from core.models import Contact, utcnow
+from core.models.plans import search_columns
 from core.services import audit
 from core.services.context import ServiceContext, require
 
@@ -176,6 +177,7 @@ PLAN_COLUMNS = (
     "renewal_contract_period_unit", "minimum_contract_period_length",
     "minimum_contract_period_unit", "notice_period_length", "notice_period_unit",
     "subscription_duration", "entitlements", "updated_at", "updated_by", "row_version",
+    "name_fold", "description_words", "setup_fee_words",
 )
 DEMO_DUNNING_PLANS = (("dunning-standard", "Standard reminders", [3, 7, 14]),
                       ("dunning-strict", "Strict", [1, 3, 5]),
@@ -251,9 +253,10 @@ def fake_plan_rows(count: int, *, start: int = 0, seed: int = 11, now=None) -> l
                 life_len = randint(1, 24) if life_unit == "months" else choice((30, 90, 365))
             contract = rand() < 0.2
             description = " ".join(rng.sample(_PHRASES, randint(1, 3))).capitalize() + "."
+            name = f"{tier} {product}" + (f" v{v}" if v > 1 else "")
             rows.append((
                 handle, v, state, created, (now if state == "deleted" else None),
-                f"{tier} {product}" + (f" v{v}" if v > 1 else ""), description,
+                name, description,
                 base_amount + (v - 1) * 100, choice(("EUR", "EUR", "EUR", "CHF", "GBP")),
                 choice(("0", "0.19", "0.07", "0.22")), rand() < 0.8, rand() < 0.1,
                 choice((1, 1, 1, 1, 2, 5, 10)), choice((None, None, 3, 7, 14)),
@@ -267,7 +270,7 @@ def fake_plan_rows(count: int, *, start: int = 0, seed: int = 11, now=None) -> l
                 choice((0, 0, 3)), False,
                 12 if contract else None, "months" if contract else None,
                 None, None, None, None, None, None, duration, choice(_ENTITLEMENTS),
-                created, "demo", 1))
+                created, "demo", 1, *search_columns(name, description, fee_text)))
             created = min(now, created + timedelta(minutes=int(rand() * 60 * 24 * 120) + 1))
     return rows
 
@@ -276,7 +279,7 @@ def generate_plans(ctx: ServiceContext, count: int, *, chunk: int = 50_000, seed
                    progress=None) -> int:
     """Insert `count` demo plan versions in bulk (one transaction per chunk); returns the
     number of plans now in the database. Registers the demo dunning plans first."""
-    from core.migrations.fts import PLANS_FTS_INSERT_TRIGGER, PLANS_NAME_FTS_INSERT_TRIGGER
+    from core.migrations.fts import PLANS_FOLD_INSERT_TRIGGER, PLANS_WORDS_INSERT_TRIGGER
     from core.models import DunningPlan, Plan
 
     with ctx.db.transaction() as session:
@@ -319,13 +322,13 @@ def generate_plans(ctx: ServiceContext, count: int, *, chunk: int = 50_000, seed
                             error=exc)) from exc
                 raise
             if sqlite:
-                cur.execute("INSERT INTO plans_fts(rowid, description, setup_fee_text) "
-                            "SELECT id, description, setup_fee_text FROM plans WHERE id >= ?",
-                            (first_id,))
-                cur.execute("INSERT INTO plans_name_fts(rowid, name) "
-                            "SELECT id, name FROM plans WHERE id >= ?", (first_id,))
-                cur.execute(PLANS_FTS_INSERT_TRIGGER)
-                cur.execute(PLANS_NAME_FTS_INSERT_TRIGGER)
+                cur.execute("INSERT INTO plans_fts(rowid, description_words, setup_fee_words) "
+                            "SELECT id, description_words, setup_fee_words FROM plans "
+                            "WHERE id >= ?", (first_id,))
+                cur.execute("INSERT INTO plans_name_fts(rowid, name_fold) "
+                            "SELECT id, name_fold FROM plans WHERE id >= ?", (first_id,))
+                cur.execute(PLANS_WORDS_INSERT_TRIGGER)
+                cur.execute(PLANS_FOLD_INSERT_TRIGGER)
             cur.close()
             raw.commit()
             done += n

@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -27,12 +26,15 @@ from typing import Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Integer, and_, case, func, literal, select, text, tuple_
+from sqlalchemy import Integer, Text, and_, case, func, literal, select, text, tuple_
+from sqlalchemy import bindparam as sa_bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.billing.terms import MINOR_UNITS
 from core.errors import ValidationFailed
 from core.i18n import N_, _, ngettext
+from core.limits import fold, search_words
 from core.models import Plan, Setting
 from core.plan_query import PlanFilter, created_range
 from core.schemas.common import Key, Window
@@ -181,14 +183,15 @@ _SORT_INDEX = {"state": "ix_plans_state", "name": "ix_plans_name",
                "version": "ix_plans_version",
                "created": "ix_plans_created", "amount": "ix_plans_amount",
                "billing_frequency": "ix_plans_frequency"}
-_WORD_RE = re.compile(r"[^\W_]+")
+# The stored word columns of the word filters (migration 0004).
+_WORD_COLUMNS = {"description": "description_words", "setup_fee_text": "setup_fee_words"}
 
 
 def _word_tokens(words: Sequence[str]) -> list[str]:
-    """What the word indexes see of the typed words: runs of letters and digits, lower-case."""
+    """What the word indexes see of the typed words: `core.limits.search_words`."""
     out: list[str] = []
     for w in words:
-        for t in _WORD_RE.findall(w.lower()):
+        for t in search_words(w):
             if t not in out:
                 out.append(t)
     return out
@@ -258,18 +261,22 @@ def _compile(f: PlanFilter, dialect: str, today: date, tz: ZoneInfo) -> _Compile
         if r is not None:
             w.append(_range(c[key], r))
     if f.name:
-        if dialect == "sqlite" and len(f.name) >= 3:
-            # The trigram index: a phrase of the fragment's trigrams = the substring.
-            match = '"' + f.name.replace('"', '""') + '"'
+        frag = fold(f.name)
+        if dialect == "sqlite" and len(frag) >= 3:
+            # The trigram index over the folded name: a phrase of the trigrams = the substring.
+            match = '"' + frag.replace('"', '""') + '"'
             out.fts.append(("plans_name_fts", match))
             w.append(_fts_in("plans_name_fts", match, "name_match"))
+        elif dialect == "sqlite":  # one or two characters: no trigram, a scan of the column
+            w.append(func.instr(c.name_fold, frag) > 0)
+            out.scan = True
         else:
-            w.append(c.name.ilike(f"%{_like_escape(f.name)}%", escape="\\"))
-            out.scan = dialect == "sqlite"
+            w.append(c.name_fold.like(f"%{_like_escape(frag)}%", escape="\\"))
     words = {k: _word_tokens(getattr(f, k)) for k in ("description", "setup_fee_text")}
     if any(words.values()):
         if dialect == "sqlite":
-            match = " AND ".join(f'{col} : "{t}"' for col, ts in words.items() for t in ts)
+            match = " AND ".join(f'{_WORD_COLUMNS[col]} : "{t}"'
+                                 for col, ts in words.items() for t in ts)
             out.fts.append(("plans_fts", match))
             w.append(_fts_in("plans_fts", match, "words_match"))
         else:
@@ -283,14 +290,15 @@ def _fts_in(table: str, match: str, param: str):
 
 
 def _pg_words(words: dict[str, list[str]]):
+    """Every word in the plan's word array (GIN on string_to_array of the word column)."""
     parts = []
     for col, ts in words.items():
         if not ts:
             continue
-        doc = "description" if col == "description" else "coalesce(setup_fee_text, '')"
+        column = _WORD_COLUMNS[col]
         param = f"words_{col}"
-        parts.append(text(f"to_tsvector('simple', {doc}) @@ to_tsquery('simple', :{param})")
-                     .bindparams(**{param: " & ".join(f"'{t}'" for t in ts)}))
+        parts.append(text(f"string_to_array({column}, ' ') @> CAST(:{param} AS text[])")
+                     .bindparams(sa_bindparam(param, list(ts), type_=ARRAY(Text))))
     return and_(*parts)
 
 
@@ -452,6 +460,16 @@ def _window_query(session: Session, comp: _Compiled, sort: PlanSort, window: Win
         if sort_index is not None or sort.column == "handle":
             return plain(), reverse
         return _by_ids(columns, _ids(conds, order, offset, limit, _LIST_INDEX), order), reverse
+    if comp.scan and not comp.fts:
+        # A 1–2-character name fragment: one scan of the table finds up to 3,001 matches
+        # (it stops early when they are many); few are then sorted by id lookups, instead of
+        # walking the whole created index for a fragment that (almost) never occurs.
+        ids = list(session.scalars(select(_T.c.id).where(*comp.clauses)
+                                   .with_hint(_T, "NOT INDEXED", "sqlite")
+                                   .limit(SORT_MATCHES_LIMIT + 1)))
+        if len(ids) <= SORT_MATCHES_LIMIT:
+            return (select(*columns).where(_T.c.id.in_(ids), *conds[len(comp.clauses):])
+                    .order_by(*order).offset(offset).limit(limit)), reverse
     if comp.fts or comp.scan:
         many = (_fts_capped_count(session, comp, SORT_MATCHES_LIMIT + 1) > SORT_MATCHES_LIMIT
                 if comp.fts else True)

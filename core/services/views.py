@@ -15,15 +15,18 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.i18n import _
+from core.limits import visibly_empty
 from core.models import OperatorPreference, SavedView, utcnow
 from core.plan_query import QueryError, parse
+from core.schemas.common import field_errors
+from core.schemas.views import SavedViewInput
 from core.services import audit
 from core.services.context import READ, ServiceContext, require
 
@@ -63,11 +66,16 @@ def _validate(list_name: str, name: str, query: str, columns: list[str], sort: s
               ) -> tuple[str, str, list[str], str]:
     from core.services.plan_catalogue import COLUMNS, PlanSort
 
+    try:  # the texts first: NUL, control and direction characters never reach a column
+        SavedViewInput(list_name=list_name or "", name=name or "", query=query or "",
+                       columns=list(columns or []), sort=sort or "")
+    except ValidationError as exc:
+        raise field_errors(exc) from None
     errors: dict[str, str] = {}
     if list_name not in LISTS:
         errors["list_name"] = _("Unknown list {name}.").format(name=list_name)
     name = (name or "").strip()
-    if not name:
+    if not name or visibly_empty(name):
         errors["name"] = _("Give the view a name.")
     elif len(name) > 100:
         errors["name"] = _("Too long (at most {n} characters).").format(n=100)

@@ -84,8 +84,8 @@ def test_parse(text, expected):
     ('gold"x', 4, 1, "space"),
     (":x", 0, 1, "missing"),
     ("amount:1 amount:2", 9, 8, "twice"),
-    ("amount:99999999999999999", 7, 17, "not an amount"),
-    ("quantity:9999999999999999", 9, 16, "whole number"),
+    ("amount:99999999999999999", 7, 17, "amount is at most 21474836.47"),
+    ("quantity:9999999999999999", 9, 16, "quantity is at most 2147483647"),
 ])
 def test_errors_say_where_and_why(text, position, length, fragment):
     with pytest.raises(QueryError) as exc:
@@ -189,7 +189,7 @@ def test_random_input_raises_nothing_but_query_error(text):
 
 
 def _ranges(money: bool):
-    n = st.integers(0, q.MAX_NUMBER if not money else 10**12)
+    n = st.integers(0, q.MAX_NUMBER)  # int32 (amounts in minor units too)
     return st.one_of(st.none(), st.builds(lambda a, b: NumRange(lo=min(a, b), hi=max(a, b)),
                                           n, n),
                      st.builds(lambda a: NumRange(lo=a), n), st.builds(lambda a: NumRange(hi=a),
