@@ -44,11 +44,11 @@ from core.billing.terms import FIXED_DAY_TYPES, MINOR_UNITS
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.i18n import N_, _, format_money, format_short_date, format_short_datetime, ngettext
 from core.schemas.plans import (
-    EDITABLE_IN_PLACE,
     PLAN_INPUT_FIELDS,
     AffectedSubscribers,
     PlanInput,
     PlanVersionResult,
+    needs_new_version,
     validate_plan,
 )
 from core.schemas.plans import Plan as PlanOut
@@ -386,6 +386,12 @@ def parse_values(raw: dict[str, Any], plan: PlanOut | None
             errors[spec.name] = str(exc)
     if data.get("setup_fee_text") == "":
         data["setup_fee_text"] = None
+    # Fields the form has no input for (prepaid, tax_policy, fixed_trial_days …) keep the
+    # stored value: nobody saw them change.
+    if plan is not None:
+        for name in PLAN_INPUT_FIELDS:
+            if name not in data:
+                data[name] = getattr(plan, name)
     # A stored plan without an explicit duration keeps None while the choice means the same.
     if plan is not None and plan.subscription_duration is None:
         derived = "fixed_count" if plan.fixed_count else "renew"
@@ -412,10 +418,6 @@ def changed_fields(plan: PlanOut, inp: PlanInput) -> dict[str, Any]:
     after = inp.model_dump()
     return {k: after[k] for k in PLAN_INPUT_FIELDS
             if k != "handle" and not _same(before.get(k), after.get(k))}
-
-
-def needs_new_version(changes: dict[str, Any]) -> bool:
-    return any(k not in EDITABLE_IN_PLACE for k in changes)
 
 
 def field_label(name: str) -> str:

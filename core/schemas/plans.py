@@ -462,6 +462,8 @@ def _clean_text(name: str, value: str, warnings: list[str]) -> str:
 
     if "\x00" in value:
         raise ValidationFailed({name: _("Must not contain a NUL character.")})
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValidationFailed({name: _("Not valid Unicode (a lone surrogate).")})
     if text_problem(value, multiline=name in _MULTILINE_FIELDS) is None:
         return value
     warnings.append(_("{field}: control characters were removed.").format(field=name))
@@ -515,7 +517,10 @@ def parse_reepay_plan(item: Any, *, now: datetime, default_currency: str = "EUR"
         raise ValidationFailed({"_": _("Not a plan object.")})
     warnings: list[str] = []
     known = set(PLAN_INPUT_FIELDS) | set(IMPORT_META_FIELDS) | {KONTOR_KEY}
-    ignored = sorted(k for k in item if k not in known)
+    from core.limits import strip_controls
+
+    # Reported back, so printable: no control characters, at most 100 characters.
+    ignored = sorted({strip_controls(str(k))[:100] for k in item if k not in known})
     data: dict[str, Any] = {}
     for k, v in item.items():
         if k in PLAN_INPUT_FIELDS and v is not None:

@@ -501,3 +501,45 @@ def test_a_value_hidden_from_the_start_is_kept_and_one_hidden_by_the_admin_is_cl
     data, errors = parse_values(raw, plan)
     assert data["contract_period_length"] is None  # the admin hid it: cleared
     assert data["fixed_count"] == 6
+
+
+async def test_reminder_days_need_a_new_version_setup_fee_changes_in_place(admin):
+    """Seed 004: only name, description, VAT, dunning plan and setup fee change in place;
+    reminder days (and partial period handling, proration) go through a new version."""
+    plan = plan_service.create_plan(admin, {**GOLD, "renewal_reminder_email_days": 3})
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_form(pilot, admin, plan)
+        await type_into(pilot, form, "renewal_reminder_email_days", "5")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, NewVersionDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        if isinstance(pilot.app.screen, ConfirmDialog):  # "discard changes?"
+            await pilot.press("y")
+            await settle(pilot)
+        form = await open_form(pilot, admin, plan)
+        await type_into(pilot, form, "setup_fee", "49.00")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, NewVersionDialog)
+    versions = plan_service.list_plan_versions(admin, "gold")
+    assert [(v.version, v.setup_fee, v.renewal_reminder_email_days) for v in versions] == [
+        (1, 4900, 3)]
+
+
+async def test_partial_period_handling_needs_a_new_version(admin):
+    plan = plan_service.create_plan(admin, GOLD)
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_form(pilot, admin, plan)
+        await choose(pilot, form, "partial_period_handling", "bill_full")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, NewVersionDialog)
+        assert "Partial period" in str(dialog.query_one("#version-changes Static",
+                                                        Static).render())
