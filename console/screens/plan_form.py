@@ -53,6 +53,7 @@ from core.schemas.plans import (
 )
 from core.schemas.plans import Plan as PlanOut
 from core.services import plans as plan_service
+from core.services import settings as settings_service
 from core.services.context import ServiceContext
 
 WRITE = "plans.write"
@@ -787,8 +788,23 @@ class PlanForm(Screen[PlanOut | None]):
             self.query_one("#input-name").focus()
         run_service(self, plan_service.list_dunning_plans, self.ctx,
                     on_done=self._dunning_plans, on_error=lambda exc: None, group="dunning")
+        if self.plan is None:  # a new plan starts with the account's currency and VAT
+            run_service(self, settings_service.list_settings, self.ctx,
+                        on_done=self._account_defaults, on_error=lambda exc: None,
+                        group="settings")
         self._initial = self.raw()
         self._refresh_timeline()
+
+    def _account_defaults(self, settings) -> None:
+        values = {s.key: s.value for s in settings}
+        untouched = self.raw() == self._initial
+        for name, value in (("currency", values.get("default_currency")),
+                            ("vat", fraction_to_percent(values.get("default_vat")) or "")):
+            control = self.query_one(f"#input-{name}", Input)
+            if value and not control.value.strip() or name == "currency" and untouched:
+                control.value = value
+        if untouched:
+            self._initial = self.raw()
 
     def _dunning_plans(self, plans) -> None:
         select = self.query_one("#input-dunning_plan", Select)

@@ -543,3 +543,17 @@ async def test_partial_period_handling_needs_a_new_version(admin):
         assert isinstance(dialog, NewVersionDialog)
         assert "Partial period" in str(dialog.query_one("#version-changes Static",
                                                         Static).render())
+
+
+async def test_a_new_plan_starts_with_the_account_currency_and_vat(admin):
+    from core.services import settings as settings_service
+
+    settings_service.set_setting(admin, "default_currency", "DKK")
+    settings_service.set_setting(admin, "default_vat", "0.25")
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_form(pilot, admin)
+        await settle(pilot)
+        assert form.query_one("#input-currency", Input).value == "DKK"
+        assert form.query_one("#input-vat", Input).value == "25"
+        assert not form.dirty
