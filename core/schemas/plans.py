@@ -485,7 +485,7 @@ def _timestamp(name: str, value: Any) -> datetime:
         raise ValidationFailed({name: _("Must be an ISO-8601 date and time with a zone, "
                                         "as text.")})
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)  # Python 3.11 reads "Z" too
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:

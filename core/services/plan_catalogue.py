@@ -22,7 +22,6 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
