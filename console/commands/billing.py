@@ -153,7 +153,7 @@ def billing_run(args, ctx) -> int:
     from core.services.billing_run import run_billing
 
     try:
-        until = _until(args.until)
+        until = _in_range(_until(args.until), "--until")
     except UsageError as exc:
         print(_("kontor: {error}").format(error=exc), file=sys.stderr)
         return 2

@@ -143,3 +143,9 @@ def test_simulate_refuses_dates_outside_the_range_naming_the_option(capsys, tmp_
     code = main(["simulate", "--plan", plan, *argv])
     _out, err = capsys.readouterr()
     assert code == 2 and err.startswith(f"kontor: {option}") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("until", ["9999-12-31", "0001-01-01", "2200-01-01T00:00"])
+def test_billing_run_refuses_an_until_outside_the_range(kontor, until):
+    code, _out, err = kontor("billing", "run", "--until", until)
+    assert code == 2 and err.startswith("kontor: --until: Dates must lie between")
