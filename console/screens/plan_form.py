@@ -145,6 +145,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("interval_length", N_("Every n months"), "int", "billing", "1", default=1),
     Spec("schedule_fixed_day", N_("Fixed day"), "int", "billing", N_("1–28")),
     Spec("base_month", N_("Base month"), "int", "billing", N_("1–12, optional")),
+    Spec("schedule_fixed_hour", N_("Fixed hour"), "int", "billing",
+         N_("0–23; empty: midnight")),
     Spec("partial_period_handling", N_("Partial period"), "select", "billing",
          options=PARTIAL_PERIOD, default="bill_prorated"),
     Spec("partial_proration_days", N_("Proration"), "select", "billing", options=PRORATION,
@@ -175,6 +177,8 @@ SPECS: tuple[Spec, ...] = (
          options=MONTHS_DAYS, unit="trial_interval_unit"),
     Spec("trial_reminder_email_days", N_("Trial reminder"), "int", "trial",
          N_("days before the trial ends; empty: none")),
+    # default None: unchecked means "not given" (to the minute) unless stored as false.
+    Spec("fixed_trial_days", N_("Trial ends at midnight"), "check", "trial"),
     Spec("setup_fee", N_("Setup fee"), "money", "setup", N_("e.g. 49.00; empty: none")),
     Spec("setup_fee_text", N_("Text on invoice"), "text", "setup"),
     Spec("setup_fee_handling", N_("Invoice it as"), "select", "setup",
@@ -187,7 +191,7 @@ ROW_OF = {s.name: s.name for s in SPECS} | {s.unit: s.name for s in SPECS if s.u
 MONEY_FIELDS = ("amount", "minimum_prorated_amount", "setup_fee")
 TIMELINE_FIELDS = (
     "schedule_type", "interval_length", "schedule_fixed_day", "base_month",
-    "partial_period_handling", "fixed_count", "fixed_life_time_length", "fixed_life_time_unit",
+    "schedule_fixed_hour", "fixed_trial_days", "partial_period_handling", "fixed_count", "fixed_life_time_length", "fixed_life_time_unit",
     "trial_interval_length", "trial_interval_unit", "notice_periods",
     "notice_periods_after_current", "fixation_periods", "fixation_periods_full",
     "contract_period_length", "contract_period_unit", "renewal_contract_period_length",
@@ -208,6 +212,8 @@ def applies(name: str, raw: dict[str, Any]) -> bool:
         "interval_length": kind != "manual",
         "schedule_fixed_day": kind in ("weekly_fixedday", "month_fixedday"),
         "base_month": kind in ("month_fixedday", "month_lastday"),
+        "schedule_fixed_hour": fixed,
+        "fixed_trial_days": fixed and bool(str(raw.get("trial_interval_length") or "").strip()),
         "partial_period_handling": fixed,
         "partial_proration_days": prorated,
         "minimum_prorated_amount": prorated,
@@ -346,6 +352,9 @@ def parse_values(raw: dict[str, Any], plan: PlanOut | None
             kind = spec.kind
         if kind == "check":
             data[spec.name] = bool(value)
+            if spec.default is None and not value and (
+                    plan is None or getattr(plan, spec.name) is None):
+                data[spec.name] = None  # a Reepay flag not given stays not given
             continue
         if kind == "select":
             if spec.name == "partial_proration_days":

@@ -557,3 +557,34 @@ async def test_a_new_plan_starts_with_the_account_currency_and_vat(admin):
         assert form.query_one("#input-currency", Input).value == "DKK"
         assert form.query_one("#input-vat", Input).value == "25"
         assert not form.dirty
+
+
+@pytest.mark.parametrize("stored", [None, False, True])
+def test_imported_reepay_flags_survive_an_unchanged_form(admin, stored):
+    from console.screens.plan_form import changed_fields
+
+    plan_service.import_plans(admin, {
+        **GOLD, "vat": 0.19, "trial_interval_length": 7, "trial_interval_unit": "days",
+        "fixed_trial_days": stored, "prepaid": True, "tax_policy": "de-standard",
+        "account_funding": False, "schedule_fixed_hour": 6})
+    plan = plan_service.get_plan(admin, "gold")
+    data, errors = parse_values(raw_values(plan), plan)
+    assert errors == {}
+    inp, _terms = validate_plan(data)
+    assert changed_fields(plan, inp) == {}
+
+
+async def test_fixed_hour_and_trial_days_are_inputs_of_fixed_day_plans(admin):
+    plan = plan_service.create_plan(admin, {**GOLD, "trial_interval_length": 7,
+                                            "trial_interval_unit": "days"})
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_form(pilot, admin, plan)
+        await type_into(pilot, form, "schedule_fixed_hour", "6")
+        form.query_one("#input-fixed_trial_days", Checkbox).value = True
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, NewVersionDialog)
+        assert set(dialog.changes) == {"schedule_fixed_hour", "fixed_trial_days"}
