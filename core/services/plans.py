@@ -51,7 +51,24 @@ def plan_out(p: Plan) -> PlanOut:
     data.update(id=p.id, version=p.version, state=p.state, created=p.created, deleted=p.deleted,
                 updated_at=p.updated_at, updated_by=p.updated_by, row_version=p.row_version,
                 entitlements=list(p.entitlements or []), description=p.description or "")
-    return PlanOut.model_validate(data)
+    try:
+        return PlanOut.model_validate(data)
+    except ValidationError:
+        # A row stored before the text guards (an old import with ESC or U+202E in a name)
+        # is still readable: shown without the characters the guards now refuse.
+        return PlanOut.model_validate({k: _readable(v, k == "description")
+                                       for k, v in data.items()})
+
+
+def _readable(value: Any, multiline: bool) -> Any:
+    from core.limits import BIDI_CONTROLS, strip_controls
+
+    if isinstance(value, str):
+        return "".join(ch for ch in strip_controls(value, keep_multiline=multiline)
+                       if ch not in BIDI_CONTROLS)
+    if isinstance(value, list):
+        return [_readable(v, False) for v in value]
+    return value
 
 
 def plan_terms(p: Plan, amount: int | None = None) -> PlanTerms:

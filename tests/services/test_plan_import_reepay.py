@@ -328,3 +328,16 @@ def test_mutated_reepay_files_never_raise_anything_but_kontor_errors(admin, item
         return
     event("imported")
     assert plan_count(admin) == before + len(items) == before + len(report.plans)
+
+
+def test_a_row_stored_before_the_text_guards_stays_readable(admin):
+    from sqlalchemy import update
+
+    from core.models import Plan
+
+    plans.import_plans(admin, BASIC)
+    with admin.db.transaction() as session:
+        session.execute(update(Plan).values(name="Gold \u202eevil\x1b[0m\n",
+                                            description="a\nb\x07"))
+    p = plans.get_plan(admin, "basic")
+    assert (p.name, p.description) == ("Gold evil[0m", "a\nb")
