@@ -156,6 +156,7 @@ class KontorApp(App):
             (_("Go to contacts"), "1", "area('contacts')"),
             (_("Go to plans"), "2", "area('plans')"),
             (_("Go to operators"), "9", "area('operators')"),
+            (_("Account settings"), _("9, then s"), "settings"),
             (_("Help: keys of this screen"), "? / F1", "help"),
             (_("Switch to the 16-colour theme"), "ansi-dark", "set_theme('ansi-dark')"),
             (_("Switch to the dark theme"), "textual-dark", "set_theme('textual-dark')"),
@@ -166,6 +167,15 @@ class KontorApp(App):
     def action_area(self, area: str) -> None:
         if self.current_mode != area:
             self.switch_mode(area)
+
+    def action_settings(self) -> None:
+        """The settings screen, on top of the operators area."""
+        from console.screens.settings import SettingsScreen
+
+        if self.screen.__class__.__name__ == "SettingsScreen":
+            return
+        self.action_area("operators")
+        self.push_screen(SettingsScreen(self.ctx))
 
     def action_set_theme(self, name: str) -> None:
         self.theme = name

@@ -10,7 +10,8 @@ import sys
 import tempfile
 
 COMMAND_MODULES = ("console.commands.contacts", "console.commands.admin",
-                   "console.commands.plans", "console.commands.billing")
+                   "console.commands.plans", "console.commands.billing",
+                   "console.commands.settings")
 
 
 def build_parser() -> argparse.ArgumentParser:

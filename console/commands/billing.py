@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from console.commands import emit
 from core.i18n import _
+from core.limits import INT32_MAX, MAX_SIMULATION_YEARS
 
 SUB_COLUMNS = ("id", "contact_id", "plan_handle", "plan_version", "state", "quantity",
                "start", "next_invoice_at", "expires")
@@ -107,6 +108,22 @@ def _datetime(value: str | None, what: str) -> datetime | None:
             what=what, value=value)) from None
 
 
+def _in_range(value, what: str):
+    """`value` unless its date lies outside DATE_MIN..DATE_MAX (core/limits.py)."""
+    from core.limits import date_in_range, date_range_message
+
+    if value is not None and not date_in_range(value):
+        raise UsageError(f"{what}: {date_range_message()}")
+    return value
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def _until(value: str | None, what: str = "--until") -> date | datetime | None:
     if value is None:
         return None
@@ -136,7 +153,7 @@ def billing_run(args, ctx) -> int:
     from core.services.billing_run import run_billing
 
     try:
-        until = _until(args.until)
+        until = _in_range(_until(args.until), "--until")
     except UsageError as exc:
         print(_("kontor: {error}").format(error=exc), file=sys.stderr)
         return 2
@@ -209,17 +226,22 @@ def _simulate(args):
         raise UsageError(_("{path}: invalid plan: {errors}").format(
             path=args.plan, errors="; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
         ) from None
-    start = _datetime(args.start, "--start")
-    until = _until(args.until)
-    cancel_at = _datetime(args.cancel_at, "--cancel-at")
-    if args.quantity is not None and args.quantity < 1:
-        raise UsageError(_("--quantity must be at least 1"))
+    start = _in_range(_datetime(args.start, "--start"), "--start")
+    until = _in_range(_until(args.until), "--until")
+    cancel_at = _in_range(_datetime(args.cancel_at, "--cancel-at"), "--cancel-at")
+    if args.quantity is not None and not 1 <= args.quantity <= INT32_MAX:
+        raise UsageError(_("--quantity must be between 1 and {n}").format(n=INT32_MAX))
     if until is not None:
         from core.billing import until_moment
         from core.billing.periods import instant, zone
 
         if until_moment(until, tz) < instant(start, zone(tz)):
             raise UsageError(_("--until lies before --start"))
+        first = start.date() if isinstance(start, datetime) else start
+        last = until.date() if isinstance(until, datetime) else until
+        if last > _add_years(first, MAX_SIMULATION_YEARS):
+            raise UsageError(_("--until: a simulation spans at most {n} years from "
+                               "--start").format(n=MAX_SIMULATION_YEARS))
     try:
         return engine_simulate(terms, start, until, tz=tz, quantity=args.quantity,
                                cancel_at=cancel_at, no_trial=args.no_trial)

@@ -53,23 +53,43 @@ def register(sub: argparse._SubParsersAction) -> None:
     aff.set_defaults(run=plans_affected)
 
 
+class _Unreadable(Exception):
+    pass
+
+
 def _read_json(path: str):
+    """The parsed file; _Unreadable with the reason when it cannot be read or parsed."""
     try:
-        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
-        return json.loads(text)
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
     except OSError as exc:
-        raise SystemExit(_("kontor: cannot read {path}: {error}").format(
-            path=path, error=exc.strerror)) from None
+        raise _Unreadable(_("kontor: cannot read {path}: {error}").format(
+            path=path, error=exc.strerror or exc)) from None
+    except UnicodeDecodeError:
+        raise _Unreadable(_("kontor: {path} is not UTF-8 text").format(path=path)) from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SystemExit(_("kontor: {path} is not valid JSON: {error}").format(
+        raise _Unreadable(_("kontor: {path} is not valid JSON: {error}").format(
             path=path, error=exc)) from None
+    except RecursionError:
+        raise _Unreadable(_("kontor: {path} is not valid JSON: nested too deeply").format(
+            path=path)) from None
 
 
 def plans_import(args, ctx) -> int:
+    """Exit 0 when imported (or the file holds no plans), 2 when nothing was imported."""
     from core.errors import ValidationFailed
     from core.services import plans
 
-    payload = _read_json(args.file)
+    try:
+        payload = _read_json(args.file)
+    except _Unreadable as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     try:
         report = plans.import_plans(ctx, payload)
     except ValidationFailed as exc:
@@ -80,9 +100,14 @@ def plans_import(args, ctx) -> int:
     if args.json:
         print(json.dumps(report.model_dump(), indent=2, ensure_ascii=False))
         return 0
+    if not report.plans:
+        print(_("nothing was imported: the file holds no plans"))
+        return 0
     for p in report.plans:
         print(_("imported {handle} v{version} ({state})").format(
             handle=p.handle, version=p.version, state=p.state))
+        for warning in p.warnings:
+            print("  " + _("warning: {warning}").format(warning=warning))
     if report.ignored_fields:
         print(_("ignored fields: {fields}").format(fields=", ".join(report.ignored_fields)))
     if report.dunning_plans_created:

@@ -28,6 +28,7 @@ class OperatorsScreen(Screen):
     BINDINGS = [
         Binding("n", "new", _("Add operator")),
         Binding("e,enter", "edit", _("Edit")),
+        Binding("s", "settings", _("Settings")),
         Binding("ctrl+r,f5", "reload", _("Refresh")),
     ]
 
@@ -35,6 +36,11 @@ class OperatorsScreen(Screen):
         super().__init__()
         self.ctx = ctx
         self.operators: list[Operator] = []
+
+    def action_settings(self) -> None:
+        from console.screens.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen(self.ctx))
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -44,15 +44,16 @@ from core.billing.terms import FIXED_DAY_TYPES, MINOR_UNITS
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.i18n import N_, _, format_money, format_short_date, format_short_datetime, ngettext
 from core.schemas.plans import (
-    EDITABLE_IN_PLACE,
     PLAN_INPUT_FIELDS,
     AffectedSubscribers,
     PlanInput,
     PlanVersionResult,
+    needs_new_version,
     validate_plan,
 )
 from core.schemas.plans import Plan as PlanOut
 from core.services import plans as plan_service
+from core.services import settings as settings_service
 from core.services.context import ServiceContext
 
 WRITE = "plans.write"
@@ -144,6 +145,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("interval_length", N_("Every n months"), "int", "billing", "1", default=1),
     Spec("schedule_fixed_day", N_("Fixed day"), "int", "billing", N_("1–28")),
     Spec("base_month", N_("Base month"), "int", "billing", N_("1–12, optional")),
+    Spec("schedule_fixed_hour", N_("Fixed hour"), "int", "billing",
+         N_("0–23; empty: midnight")),
     Spec("partial_period_handling", N_("Partial period"), "select", "billing",
          options=PARTIAL_PERIOD, default="bill_prorated"),
     Spec("partial_proration_days", N_("Proration"), "select", "billing", options=PRORATION,
@@ -174,6 +177,8 @@ SPECS: tuple[Spec, ...] = (
          options=MONTHS_DAYS, unit="trial_interval_unit"),
     Spec("trial_reminder_email_days", N_("Trial reminder"), "int", "trial",
          N_("days before the trial ends; empty: none")),
+    # default None: unchecked means "not given" (to the minute) unless stored as false.
+    Spec("fixed_trial_days", N_("Trial ends at midnight"), "check", "trial"),
     Spec("setup_fee", N_("Setup fee"), "money", "setup", N_("e.g. 49.00; empty: none")),
     Spec("setup_fee_text", N_("Text on invoice"), "text", "setup"),
     Spec("setup_fee_handling", N_("Invoice it as"), "select", "setup",
@@ -186,7 +191,7 @@ ROW_OF = {s.name: s.name for s in SPECS} | {s.unit: s.name for s in SPECS if s.u
 MONEY_FIELDS = ("amount", "minimum_prorated_amount", "setup_fee")
 TIMELINE_FIELDS = (
     "schedule_type", "interval_length", "schedule_fixed_day", "base_month",
-    "partial_period_handling", "fixed_count", "fixed_life_time_length", "fixed_life_time_unit",
+    "schedule_fixed_hour", "fixed_trial_days", "partial_period_handling", "fixed_count", "fixed_life_time_length", "fixed_life_time_unit",
     "trial_interval_length", "trial_interval_unit", "notice_periods",
     "notice_periods_after_current", "fixation_periods", "fixation_periods_full",
     "contract_period_length", "contract_period_unit", "renewal_contract_period_length",
@@ -207,6 +212,8 @@ def applies(name: str, raw: dict[str, Any]) -> bool:
         "interval_length": kind != "manual",
         "schedule_fixed_day": kind in ("weekly_fixedday", "month_fixedday"),
         "base_month": kind in ("month_fixedday", "month_lastday"),
+        "schedule_fixed_hour": fixed,
+        "fixed_trial_days": fixed and bool(str(raw.get("trial_interval_length") or "").strip()),
         "partial_period_handling": fixed,
         "partial_proration_days": prorated,
         "minimum_prorated_amount": prorated,
@@ -345,6 +352,9 @@ def parse_values(raw: dict[str, Any], plan: PlanOut | None
             kind = spec.kind
         if kind == "check":
             data[spec.name] = bool(value)
+            if spec.default is None and not value and (
+                    plan is None or getattr(plan, spec.name) is None):
+                data[spec.name] = None  # a Reepay flag not given stays not given
             continue
         if kind == "select":
             if spec.name == "partial_proration_days":
@@ -386,6 +396,12 @@ def parse_values(raw: dict[str, Any], plan: PlanOut | None
             errors[spec.name] = str(exc)
     if data.get("setup_fee_text") == "":
         data["setup_fee_text"] = None
+    # Fields the form has no input for (prepaid, tax_policy, fixed_trial_days …) keep the
+    # stored value: nobody saw them change.
+    if plan is not None:
+        for name in PLAN_INPUT_FIELDS:
+            if name not in data:
+                data[name] = getattr(plan, name)
     # A stored plan without an explicit duration keeps None while the choice means the same.
     if plan is not None and plan.subscription_duration is None:
         derived = "fixed_count" if plan.fixed_count else "renew"
@@ -412,10 +428,6 @@ def changed_fields(plan: PlanOut, inp: PlanInput) -> dict[str, Any]:
     after = inp.model_dump()
     return {k: after[k] for k in PLAN_INPUT_FIELDS
             if k != "handle" and not _same(before.get(k), after.get(k))}
-
-
-def needs_new_version(changes: dict[str, Any]) -> bool:
-    return any(k not in EDITABLE_IN_PLACE for k in changes)
 
 
 def field_label(name: str) -> str:
@@ -785,8 +797,23 @@ class PlanForm(Screen[PlanOut | None]):
             self.query_one("#input-name").focus()
         run_service(self, plan_service.list_dunning_plans, self.ctx,
                     on_done=self._dunning_plans, on_error=lambda exc: None, group="dunning")
+        if self.plan is None:  # a new plan starts with the account's currency and VAT
+            run_service(self, settings_service.list_settings, self.ctx,
+                        on_done=self._account_defaults, on_error=lambda exc: None,
+                        group="settings")
         self._initial = self.raw()
         self._refresh_timeline()
+
+    def _account_defaults(self, settings) -> None:
+        values = {s.key: s.value for s in settings}
+        untouched = self.raw() == self._initial
+        for name, value in (("currency", values.get("default_currency")),
+                            ("vat", fraction_to_percent(values.get("default_vat")) or "")):
+            control = self.query_one(f"#input-{name}", Input)
+            if value and not control.value.strip() or name == "currency" and untouched:
+                control.value = value
+        if untouched:
+            self._initial = self.raw()
 
     def _dunning_plans(self, plans) -> None:
         select = self.query_one("#input-dunning_plan", Select)

@@ -11,7 +11,17 @@ Decisions (§7.1 leaves these open):
 - The first period of a fixed-day plan that is partial counts towards `fixed_count` (also
   under bill_full and bill_zero_amount); under `no_bill` there is no such period.
 - The trial starts at the subscription start and ends at start + trial length on local wall
-  time (to the minute; Reepay's `fixed_trial_days` is not modelled).
+  time, to the minute. With `fixed_trial_days` true on a fixed-day plan (Reepay: "when using
+  trial for fixed day scheduling … controls if trial expires at midnight or the trial period
+  is down to the minute; true: trial until start of day") it ends instead at the start of the
+  local day on which that moment falls (local midnight, or `schedule_fixed_hour` when set):
+  signed up 14 March 10:00 with 7 days, the trial ends 21 March 00:00 and the 21st is billed
+  as a full day. A plan without `fixed_trial_days` (None, e.g. made in Kontor) keeps the
+  minute; on other schedule types it has no effect, as in Reepay.
+- `include_zero_amount`: a plan line of amount 0 (plan amount 0, bill_zero_amount, or a
+  prorated amount below the minimum) is left off an invoice that has other lines (the setup
+  fee) unless the flag is true; alone on its invoice it is always kept (Reepay: "If no other
+  order lines are present the plan order line will be added").
 - `manual` plans produce no automatic invoices at all, not even a setup fee; cancelling one
   expires it at t plus any calendar notice.
 - The setup fee is per subscription (quantity 1, the plan's VAT basis). `separate_conditional`
@@ -66,6 +76,7 @@ from .periods import (
     place_first_period,
     proration_fraction,
     schedule_for,
+    start_of_day_at_or_before,
     wall,
     zone,
 )
@@ -132,8 +143,9 @@ class Invoice:
 
     @property
     def kind(self) -> str:
-        """ "plan" when the invoice pays a period, else "setup_fee"."""
-        return "plan" if any(line.kind == "plan" for line in self.lines) else "setup_fee"
+        """ "plan" when the invoice pays a period (even when its zero plan line is left off,
+        see include_zero_amount), else "setup_fee"."""
+        return "plan" if self.period_start is not None else "setup_fee"
 
     @property
     def key(self) -> tuple[datetime, str]:
@@ -310,6 +322,8 @@ def start_subscription(
     trial_end = None
     if terms.has_trial and not no_trial:
         trial_end = add_length(start, terms.trial_interval_length, terms.trial_interval_unit, z)
+        if terms.trial_in_days:  # Reepay fixed_trial_days: "trial until start of day"
+            trial_end = max(start, start_of_day_at_or_before(trial_end, terms.day_start_hour, z))
     billing_start = trial_end or start
     first = place_first_period(terms, billing_start, z)
     first_period_start = None
@@ -429,6 +443,8 @@ def _bill_period(
     lines = [InvoiceLine("plan", prorated, state.quantity, priced.gross, priced.vat_amount, text)]
     if not state.setup_fee_billed and terms.has_setup_fee:
         lines.append(_setup_fee_line(terms))
+        if priced.gross == 0 and not terms.include_zero_amount:
+            del lines[0]  # include_zero_amount false: a zero plan line only when it is alone
     periods = state.periods_invoiced + 1
     fixed_expires = state.fixed_expires
     if terms.duration == "fixed_count" and periods >= terms.fixed_count:

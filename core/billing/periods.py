@@ -10,6 +10,9 @@ Decisions (§7.1 leaves these open):
   time takes its first occurrence.
 - `month_lastday` boundaries are local midnight at the start of the month's last day
   (Jan 31 00:00, Feb 28 00:00 …): the invoice is issued on the last day.
+- `schedule_fixed_hour` (0–23, fixed-day types only) moves every fixed-day boundary from
+  local midnight to that local hour (SPEC §7.1): the first fixed day's boundary is that day at
+  the hour, so a start on a fixed day before the hour has a first partial period of hours.
 - `base_month` (fixed month types only) selects the months eligible to start the *first*
   period: months m with (m − base_month) ≡ 0 (mod interval_length). This equals Reepay's
   "base_month + k·n up to 12" whenever base_month ≤ n, and makes every later period start in an
@@ -200,8 +203,22 @@ def place_first_period(
     if not terms.is_fixed_day:
         return FirstPeriod(anchor=billing_start, partial=False)
     first_day = _first_fixed_day(terms, wall(billing_start, tz).date())
-    anchor = local_midnight(first_day, tz)
+    anchor = day_start(first_day, terms.day_start_hour, tz)
     return FirstPeriod(anchor=anchor, partial=billing_start < anchor)
+
+
+def day_start(day: date, hour: int, tz: ZoneInfo) -> datetime:
+    """The start of a fixed-day boundary day: local midnight, or `hour`:00 local."""
+    return localize(datetime.combine(day, time(hour)), tz)
+
+
+def start_of_day_at_or_before(moment: datetime, hour: int, tz: ZoneInfo) -> datetime:
+    """The latest local `hour`:00 at or before `moment` (hour 0: the local midnight)."""
+    local = wall(moment, tz)
+    candidate = day_start(local.date(), hour, tz)
+    if candidate > moment:
+        candidate = day_start(local.date() - timedelta(days=1), hour, tz)
+    return candidate
 
 
 def _first_fixed_day(terms: PlanTerms, day: date) -> date:

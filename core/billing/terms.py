@@ -120,6 +120,10 @@ class PlanTerms:
     notice_period_length: int | None = None
     notice_period_unit: str | None = None
     subscription_duration: str | None = None
+    # Reepay fields with an engine meaning (None: not given).
+    include_zero_amount: bool = False
+    fixed_trial_days: bool | None = None
+    schedule_fixed_hour: int | None = None
 
     def __post_init__(self) -> None:
         # Accept floats/strings for VAT but always hold an exact Decimal.
@@ -146,6 +150,19 @@ class PlanTerms:
         return self.schedule_type in FIXED_DAY_TYPES
 
     @property
+    def day_start_hour(self) -> int:
+        """The local hour fixed-day boundaries fall on: `schedule_fixed_hour`, else 0 (SPEC §7.1)."""
+        if self.is_fixed_day and self.schedule_fixed_hour is not None:
+            return self.schedule_fixed_hour
+        return 0
+
+    @property
+    def trial_in_days(self) -> bool:
+        """Reepay's `fixed_trial_days` for fixed-day schedules: the trial ends at the start of
+        a day (see engine docstring). Not given → False (the trial runs to the minute)."""
+        return bool(self.fixed_trial_days) and self.is_fixed_day
+
+    @property
     def has_trial(self) -> bool:
         return bool(self.trial_interval_length)
 
@@ -159,7 +176,8 @@ class PlanTerms:
 
     def same_schedule(self, other: PlanTerms) -> bool:
         """True when both versions produce the same period boundaries."""
-        keys = ("schedule_type", "interval_length", "schedule_fixed_day", "base_month")
+        keys = ("schedule_type", "interval_length", "schedule_fixed_day", "base_month",
+                "day_start_hour")
         return all(getattr(self, k) == getattr(other, k) for k in keys)
 
     # -- Reepay JSON -----------------------------------------------------------------------
@@ -224,6 +242,8 @@ class PlanTerms:
         _length(self, "trial_interval_length", "trial_interval_unit", TRIAL_UNITS)
         _int(self.notice_periods, "notice_periods", minimum=0, maximum=12000)
         _int(self.fixation_periods, "fixation_periods", minimum=0, maximum=12000)
+        if self.schedule_fixed_hour is not None:
+            _int(self.schedule_fixed_hour, "schedule_fixed_hour", minimum=0, maximum=23)
         for prefix in (
             "contract_period",
             "renewal_contract_period",

@@ -114,6 +114,12 @@ class Plan(Base):
     notice_period_unit: Mapped[str | None] = mapped_column(String(8), nullable=True)
     subscription_duration: Mapped[str | None] = mapped_column(String(16), nullable=True)
     entitlements: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # 0004: Reepay fields kept as given (None = not given, Reepay's default applies).
+    prepaid: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    fixed_trial_days: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    tax_policy: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    schedule_fixed_hour: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    account_funding: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64), default="")
     # `version` is the plan version (Reepay's); this is the optimistic-lock counter.

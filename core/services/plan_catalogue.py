@@ -21,7 +21,6 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
@@ -527,36 +526,11 @@ def list_plans_window(ctx: ServiceContext, f: PlanFilter | None = None,
 
 # -- export ------------------------------------------------------------------------------------
 
-_REEPAY_SKIP = {"id", "updated_at", "updated_by", "row_version"}
-_REEPAY_ORDER: tuple[str, ...] | None = None
-
-
-def _reepay_order() -> tuple[str, ...]:
-    global _REEPAY_ORDER
-    if _REEPAY_ORDER is None:
-        from core.schemas.plans import Plan as PlanOut
-
-        _REEPAY_ORDER = tuple(k for k in PlanOut.model_fields if k not in _REEPAY_SKIP)
-    return _REEPAY_ORDER
-
-
 def reepay_object(r) -> dict[str, Any]:
-    """A plan row as Reepay's API returns a plan (what `Plan.to_reepay()` gives), fast."""
-    out: dict[str, Any] = {}
-    for k in _reepay_order():
-        v = getattr(r, k)
-        if v is None:
-            continue
-        if k == "vat":
-            v = float(Decimal(v))
-        elif k in ("created", "deleted"):
-            v = v.isoformat()
-        elif k == "entitlements":
-            v = list(v)
-        out[k] = v
-    if "description" not in out:
-        out["description"] = ""
-    return out
+    """A plan row as Reepay's API returns a plan (what `Plan.to_reepay()` gives)."""
+    from core.schemas.plans import reepay_export
+
+    return reepay_export(r)
 
 
 def csv_header(columns: Sequence[str]) -> list[str]:

@@ -501,3 +501,90 @@ def test_a_value_hidden_from_the_start_is_kept_and_one_hidden_by_the_admin_is_cl
     data, errors = parse_values(raw, plan)
     assert data["contract_period_length"] is None  # the admin hid it: cleared
     assert data["fixed_count"] == 6
+
+
+async def test_reminder_days_need_a_new_version_setup_fee_changes_in_place(admin):
+    """Seed 004: only name, description, VAT, dunning plan and setup fee change in place;
+    reminder days (and partial period handling, proration) go through a new version."""
+    plan = plan_service.create_plan(admin, {**GOLD, "renewal_reminder_email_days": 3})
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_form(pilot, admin, plan)
+        await type_into(pilot, form, "renewal_reminder_email_days", "5")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, NewVersionDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        if isinstance(pilot.app.screen, ConfirmDialog):  # "discard changes?"
+            await pilot.press("y")
+            await settle(pilot)
+        form = await open_form(pilot, admin, plan)
+        await type_into(pilot, form, "setup_fee", "49.00")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, NewVersionDialog)
+    versions = plan_service.list_plan_versions(admin, "gold")
+    assert [(v.version, v.setup_fee, v.renewal_reminder_email_days) for v in versions] == [
+        (1, 4900, 3)]
+
+
+async def test_partial_period_handling_needs_a_new_version(admin):
+    plan = plan_service.create_plan(admin, GOLD)
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_form(pilot, admin, plan)
+        await choose(pilot, form, "partial_period_handling", "bill_full")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, NewVersionDialog)
+        assert "Partial period" in str(dialog.query_one("#version-changes Static",
+                                                        Static).render())
+
+
+async def test_a_new_plan_starts_with_the_account_currency_and_vat(admin):
+    from core.services import settings as settings_service
+
+    settings_service.set_setting(admin, "default_currency", "DKK")
+    settings_service.set_setting(admin, "default_vat", "0.25")
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_form(pilot, admin)
+        await settle(pilot)
+        assert form.query_one("#input-currency", Input).value == "DKK"
+        assert form.query_one("#input-vat", Input).value == "25"
+        assert not form.dirty
+
+
+@pytest.mark.parametrize("stored", [None, False, True])
+def test_imported_reepay_flags_survive_an_unchanged_form(admin, stored):
+    from console.screens.plan_form import changed_fields
+
+    plan_service.import_plans(admin, {
+        **GOLD, "vat": 0.19, "trial_interval_length": 7, "trial_interval_unit": "days",
+        "fixed_trial_days": stored, "prepaid": True, "tax_policy": "de-standard",
+        "account_funding": False, "schedule_fixed_hour": 6})
+    plan = plan_service.get_plan(admin, "gold")
+    data, errors = parse_values(raw_values(plan), plan)
+    assert errors == {}
+    inp, _terms = validate_plan(data)
+    assert changed_fields(plan, inp) == {}
+
+
+async def test_fixed_hour_and_trial_days_are_inputs_of_fixed_day_plans(admin):
+    plan = plan_service.create_plan(admin, {**GOLD, "trial_interval_length": 7,
+                                            "trial_interval_unit": "days"})
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_form(pilot, admin, plan)
+        await type_into(pilot, form, "schedule_fixed_hour", "6")
+        form.query_one("#input-fixed_trial_days", Checkbox).value = True
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, NewVersionDialog)
+        assert set(dialog.changes) == {"schedule_fixed_hour", "fixed_trial_days"}

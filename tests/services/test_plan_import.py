@@ -34,14 +34,14 @@ def test_import_keeps_handle_version_state_created_and_reports_unknown_fields(ad
     report = plans.import_plans(admin, [superseded, REEPAY_PLAN])
     assert [(p.handle, p.version, p.state) for p in report.plans] == [
         ("quarterly-primo", 2, "superseded"), ("quarterly-primo", 3, "active")]
-    assert report.ignored_fields == ["account_funding", "fixed_trial_days", "prepaid",
-                                     "schedule_fixed_hour", "tax_policy"]
+    assert report.ignored_fields == []  # every Reepay field is kept (issue 7 item 7)
     assert report.dunning_plans_created == ["default"]
     p = plans.get_plan(admin, "quarterly-primo")
     assert (p.version, p.amount, p.currency, p.base_month, p.interval_length) == (
         3, 29900, "DKK", 1, 3)
     assert p.created == datetime(2024, 11, 5, 9, 30, 12, 123000, tzinfo=UTC)
     assert p.to_reepay()["vat"] == 0.25
+    assert (p.prepaid, p.fixed_trial_days) == (False, True)
 
 
 def test_one_invalid_plan_rejects_the_whole_file_with_reasons(admin):

@@ -150,3 +150,29 @@ def test_list_plans_newest_first_with_state_filter(admin):
     plans.delete_plan(admin, "p1")
     assert [p.handle for p in plans.list_plans(admin)] == ["p2", "p1", "p0"]
     assert [p.handle for p in plans.list_plans(admin, states=("active",))] == ["p2", "p0"]
+
+
+@pytest.mark.parametrize("field,value", [
+    ("partial_period_handling", "bill_full"), ("partial_proration_days", False),
+    ("minimum_prorated_amount", 100), ("renewal_reminder_email_days", 5),
+    ("trial_reminder_email_days", 2), ("fixed_trial_days", True), ("prepaid", True),
+    ("tax_policy", "dk-standard"), ("account_funding", True), ("schedule_fixed_hour", 6),
+    ("include_zero_amount", True)])
+def test_fields_outside_seed_004_need_a_new_version(admin, field, value):
+    from core.schemas.plans import EDITABLE_IN_PLACE, needs_new_version
+
+    plans.create_plan(admin, {"handle": "gold", "name": "Gold", "amount": 1000,
+                              "schedule_type": "month_fixedday", "schedule_fixed_day": 1})
+    assert needs_new_version({field: value}) and field not in EDITABLE_IN_PLACE
+    with pytest.raises(ValidationFailed) as exc:
+        plans.edit_plan(admin, "gold", {field: value})
+    assert field in exc.value.fields
+    result = plans.create_plan_version(admin, "gold", {field: value}, scope="new_only")
+    assert getattr(result.plan, field) == value
+
+
+def test_seed_004_fields_change_in_place(admin):
+    from core.schemas.plans import EDITABLE_IN_PLACE
+
+    assert set(EDITABLE_IN_PLACE) == {"name", "description", "vat", "dunning_plan",
+                                      "setup_fee", "setup_fee_text", "setup_fee_handling"}

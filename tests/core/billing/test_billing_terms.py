@@ -66,8 +66,6 @@ def test_from_reepay_reads_billing_fields_and_lists_the_rest():
         "description",
         "dunning_plan",
         "entitlements",
-        "fixed_trial_days",
-        "include_zero_amount",
         "prepaid",
         "renewal_reminder_email_days",
         "state",

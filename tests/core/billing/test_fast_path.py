@@ -52,6 +52,10 @@ def plan_terms(draw, handle="p"):
         values["schedule_fixed_day"] = draw(st.integers(1, 28))
     if schedule_type in ("month_fixedday", "month_lastday"):
         values["base_month"] = draw(st.none() | st.integers(1, 12))
+    if schedule_type in ("weekly_fixedday", "month_fixedday", "month_lastday"):
+        values["schedule_fixed_hour"] = draw(st.none() | st.integers(0, 23))
+    values["fixed_trial_days"] = draw(st.none() | st.booleans())
+    values["include_zero_amount"] = draw(st.booleans())
     values["partial_period_handling"] = draw(
         st.sampled_from(["bill_prorated", "bill_full", "bill_zero_amount", "no_bill"]))
     values["partial_proration_days"] = draw(st.booleans())

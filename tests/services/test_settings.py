@@ -1,0 +1,86 @@
+"""Account settings: typed values, validation per key, admin-only writes, audit; both DBs."""
+
+from decimal import Decimal
+
+import pytest
+
+from core.errors import PermissionDenied, ValidationFailed
+from core.services import audit, plans
+from core.services import settings as st
+
+
+def test_unset_keys_read_as_their_defaults(viewer):
+    values = {s.key: (s.value, s.is_default) for s in st.list_settings(viewer)}
+    assert values == {"account_timezone": ("Europe/Berlin", True),
+                      "default_currency": ("EUR", True),
+                      "default_vat": (Decimal(0), True)}
+
+
+def test_admin_sets_typed_values_with_an_audit_record(admin):
+    assert st.set_setting(admin, "default_vat", "0.19").value == Decimal("0.19")
+    assert st.set_setting(admin, "default_currency", "dkk").value == "DKK"
+    assert st.set_setting(admin, "account_timezone", "Europe/Copenhagen").text == \
+        "Europe/Copenhagen"
+    got = st.get_setting(admin, "default_vat")
+    assert (got.value, got.text, got.is_default) == (Decimal("0.19"), "0.19", False)
+    entry = audit.history(admin, "setting", "default_vat")[0]
+    assert (entry.action, entry.before, entry.after) == (
+        "update", {"value": None}, {"value": "0.19"})
+    st.set_setting(admin, "default_vat", Decimal("0.25"))
+    assert audit.history(admin, "setting", "default_vat")[0].before == {"value": "0.19"}
+
+
+@pytest.mark.parametrize("key, value", [
+    ("default_vat", "1"), ("default_vat", "-0.1"), ("default_vat", "19 %"),
+    ("default_vat", "NaN"), ("default_vat", True), ("default_vat", "0.000000000000001"),
+    ("default_currency", "EURO"), ("default_currency", "XXX"), ("default_currency", 978),
+    ("account_timezone", "Mars/Olympus"), ("account_timezone", "../etc/passwd"),
+    ("account_timezone", "Europe/Berlin\x00"), ("account_timezone", "\x1b[31mUTC"),
+])
+def test_bad_values_are_refused_naming_the_key(admin, key, value):
+    with pytest.raises(ValidationFailed) as exc:
+        st.set_setting(admin, key, value)
+    assert list(exc.value.fields) == [key]
+    assert st.get_setting(admin, key).is_default  # nothing written
+
+
+def test_unknown_keys_are_refused(admin):
+    with pytest.raises(ValidationFailed) as exc:
+        st.get_setting(admin, "group_limit")
+    assert "group_limit" in exc.value.fields["key"]
+    with pytest.raises(ValidationFailed):
+        st.set_setting(admin, "nope", "1")
+
+
+def test_only_admins_set(agent, viewer):
+    for ctx in (agent, viewer):
+        with pytest.raises(PermissionDenied):
+            st.set_setting(ctx, "default_vat", "0.19")
+        assert st.get_setting(ctx, "default_vat").is_default
+
+
+def test_a_new_plan_without_vat_or_currency_takes_the_account_defaults(admin):
+    st.set_setting(admin, "default_vat", "0.25")
+    st.set_setting(admin, "default_currency", "DKK")
+    p = plans.create_plan(admin, {"handle": "dk", "name": "DK", "amount": 9900,
+                                  "schedule_type": "month_startdate"})
+    assert (p.vat, p.currency) == (Decimal("0.25"), "DKK")
+    given = plans.create_plan(admin, {"handle": "eu", "name": "EU", "amount": 9900,
+                                      "schedule_type": "month_startdate", "vat": "0.19",
+                                      "currency": "EUR"})
+    assert (given.vat, given.currency) == (Decimal("0.19"), "EUR")
+
+
+def test_an_imported_plan_without_vat_or_currency_takes_the_account_defaults(admin):
+    st.set_setting(admin, "default_vat", "0.25")
+    st.set_setting(admin, "default_currency", "DKK")
+    plans.import_plans(admin, [{"handle": "dk", "name": "DK", "amount": 9900,
+                                "schedule_type": "month_startdate"}])
+    p = plans.get_plan(admin, "dk")
+    assert (p.vat, p.currency) == (Decimal("0.25"), "DKK")
+
+
+def test_keys_are_one_table():
+    assert set(st.KEYS) == {"account_timezone", "default_currency", "default_vat"}
+    for spec in st.KEYS.values():  # every default is a value its own parser accepts
+        assert spec.parse(spec.text(spec.default)) == spec.default
