@@ -15,6 +15,7 @@ from core.models import Base
 from core.schemas.common import SafeLine, SafeName, SafeText
 from core.schemas.contacts import ContactInput
 from core.schemas.operators import OperatorInput
+from core.schemas.plans import PlanInput
 from core.schemas.views import SavedViewInput
 
 GUARDS = {typing.get_args(t)[1] for t in (SafeLine, SafeName, SafeText)}
@@ -34,6 +35,14 @@ GUARDED: dict[tuple[str, str], tuple[type[BaseModel], str]] = {
     ("saved_views", "sort"): (SavedViewInput, "sort"),
     ("saved_views", "list_name"): (SavedViewInput, "list_name"),
     ("saved_views", "columns"): (SavedViewInput, "columns"),   # JSON list of column names
+    ("plans", "handle"): (PlanInput, "handle"),
+    ("plans", "name"): (PlanInput, "name"),
+    ("plans", "description"): (PlanInput, "description"),
+    ("plans", "currency"): (PlanInput, "currency"),
+    ("plans", "dunning_plan"): (PlanInput, "dunning_plan"),
+    ("plans", "setup_fee_text"): (PlanInput, "setup_fee_text"),
+    ("plans", "tax_policy"): (PlanInput, "tax_policy"),
+    ("plans", "entitlements"): (PlanInput, "entitlements"),    # JSON list of handles
 }
 
 _PLAN_IMPORT = "guarded by plan import validation (h2)"
@@ -72,8 +81,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("plans", "setup_fee_words"): _DERIVED + " (setup_fee_text)",
     ("plans", "updated_by"): _OPERATOR,
     **{("plans", c): _PLAN_IMPORT for c in (
-        "handle", "state", "name", "description", "currency", "vat", "dunning_plan",
-        "schedule_type", "partial_period_handling", "setup_fee_text", "setup_fee_handling",
+        "state", "vat", "schedule_type", "partial_period_handling", "setup_fee_handling",
         "fixed_life_time_unit", "trial_interval_unit", "contract_period_unit",
         "renewal_contract_period_unit", "minimum_contract_period_unit", "notice_period_unit",
         "subscription_duration")},
