@@ -22,12 +22,15 @@ Decisions (§7.1 leaves these open):
   count from the first period start (after the trial, at the first fixed day under no_bill).
 - Fixed life time: "the period containing" a moment that is exactly a period boundary is the
   one ending there, so a 12-month life time on a monthly plan gives 12 periods, not 13.
-- Cancellation lower bound L: notice in periods after the current period lands on a boundary;
-  calendar notice after the current period and the calendar minimum contract are rounded up to
-  the next period end, so L is a period end unless the notice ran from t. Both notice kinds
-  (`notice_periods`, `notice_period_length`) apply when both are set (the later end wins).
-- `fixation_periods` counts billing periods from the first period start; a partial first
-  period counts as one unless `fixation_periods_full`, in which case only full periods count.
+- Cancellation lower bound L: Reepay's `notice_periods` after the current period lands on a
+  boundary (from t when `notice_periods_after_current` is false); the contract-terms notice
+  (`notice_period_length`) always ends at t + its length, whatever
+  `notice_periods_after_current` says; the calendar minimum contract is rounded up to the next
+  period end. Both notice kinds apply when both are set (the later end wins).
+- `fixation_periods` n counts from the first period start. Without a partial first period
+  the minimum ends n periods later (a boundary). After a partial first period it ends at the
+  first period start + n whole periods (a partial last period, billed prorated) unless
+  `fixation_periods_full`, which rounds it up to the end of the period containing that moment.
 - A contract-term end (first period start + C, then every R; R defaults to C) can fall inside
   a period; that last period is then billed prorated like a notice from t.
 - The last partial period is always billed prorated (partial_proration_days and
@@ -707,15 +710,8 @@ def cancellation_expiry(terms: PlanTerms, state: SubscriptionState, at: datetime
         else:
             bounds.append(localize(wall(t, z) + schedule.period_delta(terms.notice_periods), z))
     if terms.notice_period_length:
-        notice_end = add_length(
-            period_end if after_current else t,
-            terms.notice_period_length,
-            terms.notice_period_unit,
-            z,
-        )
-        bounds.append(
-            _period_end_at_or_after(terms, state, notice_end) if after_current else notice_end
-        )
+        # The contract-terms notice (the seed's "Kündigungsfrist") always runs from t.
+        bounds.append(add_length(t, terms.notice_period_length, terms.notice_period_unit, z))
     if schedule is not None:
         bounds.extend(_minimum_contract_ends(terms, state, schedule))
     lower_bound = max(bounds)
@@ -730,13 +726,14 @@ def _minimum_contract_ends(
     ends = []
     first_start = state.first_period_start
     if terms.fixation_periods:
-        if first_start < state.anchor:  # partial first period: index 0 ends at the anchor
-            counted = (
-                terms.fixation_periods
-                if terms.fixation_periods_full
-                else terms.fixation_periods - 1
-            )
-            ends.append(schedule.boundary(counted))
+        if first_start < state.anchor:
+            # Partial first period: the minimum is first period start + n whole periods (a
+            # partial last period); `fixation_periods_full` rounds it up to that period's end.
+            moment = localize(
+                wall(first_start, zone(state.tz)) + schedule.period_delta(terms.fixation_periods),
+                zone(state.tz))
+            ends.append(_period_end_at_or_after(terms, state, moment)
+                        if terms.fixation_periods_full else moment)
         else:
             ends.append(schedule.boundary(schedule.index(first_start) + terms.fixation_periods))
     if terms.minimum_contract_period_length:
