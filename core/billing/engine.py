@@ -50,7 +50,7 @@ Decisions (§7.1 leaves these open):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -617,12 +617,56 @@ class PlainRenewals:
                            Invoice(p, p, end, (line,), terms.currency))
 
 
-def projected_expiry(terms: PlanTerms, state: SubscriptionState) -> datetime | None:
-    """The expiry as known today, running a fixed_count plan forward to its last period."""
-    if state.expires is not None or terms.duration != "fixed_count":
+def projected_expiry(
+    terms: PlanTerms, state: SubscriptionState, move: PendingMove | None = None
+) -> datetime | None:
+    """The expiry as known today, running a fixed_count plan forward to its last period
+    (with a scheduled `move` applied as the billing run applies it)."""
+    counted = terms.duration == "fixed_count" or (
+        move is not None and move.terms.duration == "fixed_count")
+    if state.expires is not None or not counted:
         return state.expires
-    _, final = bill_until(terms, state, _FAR_FUTURE)
+    final = state
+    for step in project(terms, state, _FAR_FUTURE, move):
+        final = step.state
     return final.expires
+
+
+# -- projection with a scheduled plan move (rule 8) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingMove:
+    """A scheduled move to other terms (a new version, a change at renewal) at a period start."""
+
+    at: datetime
+    terms: PlanTerms
+
+
+@dataclass(frozen=True)
+class ProjectedStep:
+    """One invoice of the projection, the terms that bill it and the state after it."""
+
+    invoice: Invoice
+    terms: PlanTerms
+    moved: bool  # billed on the terms of the scheduled move
+    state: SubscriptionState
+
+
+def project(
+    terms: PlanTerms, state: SubscriptionState, upto: datetime, move: PendingMove | None = None
+) -> Iterator[ProjectedStep]:
+    """The invoices issued up to `upto`, applying `move` (via `apply_version`) before the
+    first invoice issued at or after its moment — the billing run's loop
+    (core.services.billing_run.advance), so a screen shows what the run will bill."""
+    moved = False
+    while (step := next_invoice(terms, state, upto)) is not None:
+        if move is not None and move.at <= step.invoice.issued:
+            state = apply_version(terms, move.terms, state, move.at)
+            terms, move, moved = move.terms, None, True
+            continue
+        state = step.state
+        yield ProjectedStep(step.invoice, terms, moved, state)
 
 
 # -- periods of a subscription ---------------------------------------------------------------
@@ -773,13 +817,17 @@ def uncancel(terms: PlanTerms, state: SubscriptionState, at: datetime) -> Subscr
 
 
 def cancellation_preview(
-    terms: PlanTerms, state: SubscriptionState, at: datetime
+    terms: PlanTerms, state: SubscriptionState, at: datetime, move: PendingMove | None = None
 ) -> CancellationPreview:
-    """Expiry, remaining invoices and last period of a cancellation at `at`, nothing saved."""
+    """Expiry, remaining invoices and last period of a cancellation at `at`, nothing saved;
+    a scheduled `move` applies at its moment as in the billing run (`project`)."""
     cancelled = cancel(terms, state, at)
-    invoices, final = bill_until(terms, cancelled, _FAR_FUTURE)
+    steps = list(project(terms, cancelled, _FAR_FUTURE, move))
+    invoices = [s.invoice for s in steps]
+    final = steps[-1].state if steps else cancelled
+    final_terms = steps[-1].terms if steps else terms
     expires = final.expires
-    last = _period_at(terms, final, expires - _EPSILON)
+    last = _period_at(final_terms, final, expires - _EPSILON)
     if final.current_period_end == expires:
         last_start, last_end = final.current_period_start, final.current_period_end
     else:  # expired in a trial or before any invoice

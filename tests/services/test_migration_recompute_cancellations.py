@@ -56,11 +56,11 @@ def test_pending_cancellations_get_the_corrected_expiry_and_an_audit_record(db, 
     plans.create_plan(admin, FIXATION)
     plans.create_plan(admin, {**FIXATION, "handle": "plain", "fixation_periods": 0})
     yearly = subs.create_subscription(admin, {"contact_id": contact(admin), "plan": "yearly",
-                                              "start": berlin(2026, 7, 2)})
+                                              "start": berlin(2026, 7, 2)}, now=berlin(2026, 7, 2))
     fixed = subs.create_subscription(admin, {"contact_id": contact(admin), "plan": "fix",
-                                             "start": berlin(2026, 11, 14)})
+                                             "start": berlin(2026, 11, 14)}, now=berlin(2026, 11, 14))
     plain = subs.create_subscription(admin, {"contact_id": contact(admin), "plan": "plain",
-                                             "start": berlin(2026, 11, 14)})
+                                             "start": berlin(2026, 11, 14)}, now=berlin(2026, 11, 14))
     subs.cancel_subscription(admin, yearly.id, at=berlin(2026, 12, 1), now=berlin(2026, 12, 1))
     subs.cancel_subscription(admin, fixed.id, at=berlin(2026, 11, 20), now=berlin(2026, 11, 20))
     subs.cancel_subscription(admin, plain.id, at=berlin(2026, 11, 20), now=berlin(2026, 11, 20))
