@@ -163,15 +163,14 @@ class SubscriptionScreen(Screen):
             f"[b]{escape(sub.plan_name)}[/b] ({escape(sub.plan_handle)} v{sub.plan_version})"
             f"  ·  [b]{escape(state_label(sub.state))}[/b]  ·  "
             + _("quantity {n}").format(n=sub.quantity),
-            _("{amount} {period}").format(
-                amount=format_money(sub.period_amount, sub.currency),
-                period=sub.period_text or _("per period")) if sub.period_amount is not None
-            else "",
             _("Started {start}  ·  period {period}").format(
                 start=format_short_date(sub.start), period=period or "—"),
-            (_("Next invoice {next}  ·  ends {ends}") if sub.expires else
-             _("Next invoice {next}  ·  runs until cancelled")).format(
+            (_("Next invoice {next}  ·  {price}  ·  ends {ends}") if sub.expires else
+             _("Next invoice {next}  ·  {price}  ·  runs until cancelled")).format(
                 next=format_short_date(sub.next_invoice_at) if sub.next_invoice_at else "—",
+                price=_("{amount} {period}").format(
+                    amount=format_money(sub.period_amount, sub.currency),
+                    period=sub.period_text or _("per period")),
                 ends=format_short_date(sub.expires) if sub.expires else ""),
         ]
         if sub.pending_plan_id is not None and sub.pending_change_at is not None:
@@ -181,7 +180,7 @@ class SubscriptionScreen(Screen):
                 version=sub.pending_plan_version,
                 amount=format_money(sub.pending_period_amount, sub.currency),
                 period=sub.pending_period_text or _("per period")))
-        self.query_one("#sub-summary", Static).update("\n".join(r for r in rows if r))
+        self.query_one("#sub-summary", Static).update("\n".join(rows))
         self._draw_timeline()
         self.refresh_bindings()
 
