@@ -163,14 +163,17 @@ class SubscriptionScreen(Screen):
             f"[b]{escape(sub.plan_name)}[/b] ({escape(sub.plan_handle)} v{sub.plan_version})"
             f"  ·  [b]{escape(state_label(sub.state))}[/b]  ·  "
             + _("quantity {n}").format(n=sub.quantity),
-            _("Started {start}  ·  period {period}").format(
-                start=format_short_date(sub.start), period=period or "—"),
-            (_("Next invoice {next}  ·  {price}  ·  ends {ends}") if sub.expires else
-             _("Next invoice {next}  ·  {price}  ·  runs until cancelled")).format(
-                next=format_short_date(sub.next_invoice_at) if sub.next_invoice_at else "—",
+            _("Started {start}  ·  period {period}  ·  {price}").format(
+                start=format_short_date(sub.start), period=period or "—",
                 price=_("{amount} {period}").format(
                     amount=format_money(sub.period_amount, sub.currency),
-                    period=sub.period_text or _("per period")),
+                    period=sub.period_text or _("per period"))),
+            (_("Next invoice {next}  ·  ends {ends}") if sub.expires else
+             _("Next invoice {next}  ·  runs until cancelled")).format(
+                next=(format_short_date(sub.next_invoice_at) + (
+                    f": {format_money(sub.next_invoice_amount, sub.currency)}"
+                    if sub.next_invoice_amount is not None else ""))
+                if sub.next_invoice_at else "—",
                 ends=format_short_date(sub.expires) if sub.expires else ""),
         ]
         if sub.pending_plan_id is not None and sub.pending_change_at is not None:
@@ -399,12 +402,20 @@ def change_preview_lines(result) -> list[str]:
         ordered = [li for li in inv.lines if li.kind == "credit"] + [
             li for li in inv.lines if li.kind != "credit"]
         for line in ordered:
-            lines.append(f"  {format_money(line.gross, inv.currency):>11}  {line.text}")
-        lines.append(f"  {format_money(inv.amount, inv.currency):>11}  " + _("total"))
+            lines.append(f"{format_money(line.gross, inv.currency):>11} {line.text}")
+        lines.append(f"{format_money(inv.amount, inv.currency):>11} " + _("total"))
         lines.append(_("From the next period: {amount} {period}.").format(
             amount=per_period, period=period))
     lines.append(_("Press ctrl+s again to confirm, esc to cancel."))
     return lines
+
+
+class Choice(RadioButton):
+    """A radio button whose state reads without colour (NO_COLOR, 16 colours): ● or ○."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # Textual reads this class attribute per render
+        return "●" if self.value else "○"
 
 
 class ChangePlanForm(ModalScreen[bool]):
@@ -413,7 +424,7 @@ class ChangePlanForm(ModalScreen[bool]):
 
     DEFAULT_CSS = """
     ChangePlanForm RadioSet { layout: horizontal; width: 1fr; height: auto; }
-    ChangePlanForm RadioButton { margin-right: 2; }
+    ChangePlanForm RadioSet > RadioButton { width: auto; margin-right: 3; }
     ChangePlanForm #change-preview { height: auto; margin-top: 1; }
     ChangePlanForm #change-preview.-empty { display: none; }
     """
@@ -435,13 +446,13 @@ class ChangePlanForm(ModalScreen[bool]):
             with Horizontal(classes="form-row"):
                 yield Static(_("When"), classes="form-label")
                 with RadioSet(id="input-timing", compact=True):
-                    yield RadioButton(_("at the next renewal"), value=True, id="renewal")
-                    yield RadioButton(_("now"), id="immediate")
+                    yield Choice(_("at the next renewal"), value=True, id="renewal")
+                    yield Choice(_("now"), id="immediate")
             with Horizontal(classes="form-row"):
                 yield Static(_("Credit"), classes="form-label")
                 with RadioSet(id="input-compensation", compact=True):
-                    yield RadioButton(_("none"), value=True, id="none")
-                    yield RadioButton(_("prorated credit for the unused paid period"),
+                    yield Choice(_("none"), value=True, id="none")
+                    yield Choice(_("prorated credit for the unused period"),
                                       id="prorated_credit")
             yield Static("", id="change-preview", classes="-empty")
             yield Static("", id="form-banner", classes="-empty")
@@ -551,21 +562,17 @@ def new_subscription_preview_lines(p) -> list[str]:
         if p.first_period_end is not None:
             first += " – " + format_short_date(p.first_period_end)
         lines.append(_("First period: {period}.").format(period=first))
-
-    def rows(invoices) -> None:
-        for inv in invoices:
-            what = ", ".join(_(INVOICE_LINE_KINDS.get(li.kind, li.kind)) for li in inv.lines)
-            lines.append(f"  {format_short_date(inv.issued):>10}  "
-                         f"{format_money(inv.amount, inv.currency):>11}  {what}")
-
-    if p.due_now:
-        lines.append(_("Invoiced on saving:"))
-        rows(p.due_now)
-    else:
+    for inv in p.due_now:
+        what = ", ".join(_(INVOICE_LINE_KINDS.get(li.kind, li.kind)) for li in inv.lines)
+        lines.append(_("On saving: {date} {amount} ({what})").format(
+            date=format_short_date(inv.issued), amount=format_money(inv.amount, inv.currency),
+            what=what))
+    if not p.due_now:
         lines.append(_("Nothing is invoiced on saving."))
     if p.upcoming:
-        lines.append(_("Next invoices:"))
-        rows(p.upcoming)
+        lines.append(_("Next: {invoices}").format(invoices=" · ".join(
+            f"{format_short_date(i.issued)} {format_money(i.amount, i.currency)}"
+            for i in p.upcoming)))
     lines.append(_("Press ctrl+s again to create it, esc to cancel."))
     return lines
 
@@ -580,7 +587,7 @@ class NewSubscriptionForm(ModalScreen[object]):
     the same values, creates it."""
 
     DEFAULT_CSS = """
-    NewSubscriptionForm #new-preview { height: auto; margin-top: 1; }
+    NewSubscriptionForm #new-preview { height: auto; }
     NewSubscriptionForm #new-preview.-empty { display: none; }
     """
 

@@ -52,6 +52,7 @@ class Subscription(BaseModel):
     pending_change_at: datetime | None
     invoice_count: int
     row_version: int
+    next_invoice_amount: int | None = None  # gross, after a scheduled move at its price
     period_amount: int | None = None  # gross per full period (quantity included)
     period_text: str = ""  # "per month", "every 3 months", "per year"
     pending_plan_name: str | None = None  # the scheduled move: to which plan version

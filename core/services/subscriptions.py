@@ -124,6 +124,9 @@ def _out(session: Session, sub: Subscription, at: datetime | None = None) -> Sub
     plan, terms = _terms(session, sub)
     state = _state(sub)
     pending_plan, move = _move(session, sub)
+    upcoming = None
+    if sub.on_hold_at is None:
+        upcoming = next(billing.project(terms, state, _FAR, move), None)
     return SubscriptionOut(
         id=sub.id, contact_id=sub.contact_id, plan_id=sub.plan_id, plan_handle=plan.handle,
         plan_version=plan.version, plan_name=plan.name, currency=plan.currency,
@@ -132,12 +135,13 @@ def _out(session: Session, sub: Subscription, at: datetime | None = None) -> Sub
         trial_start=state.trial_start, trial_end=state.trial_end,
         current_period_start=state.current_period_start,
         current_period_end=state.current_period_end,
-        next_invoice_at=None if sub.on_hold_at else billing.next_issue_at(terms, state),
+        next_invoice_at=upcoming.invoice.issued if upcoming else None,
         cancelled_at=state.cancelled_at,
         expires=billing.projected_expiry(terms, state, move), expire_reason=sub.expire_reason,
         on_hold_at=sub.on_hold_at, pending_plan_id=sub.pending_plan_id,
         pending_change_at=sub.pending_change_at, invoice_count=sub.invoice_count,
         row_version=sub.row_version,
+        next_invoice_amount=upcoming.invoice.amount if upcoming else None,
         period_amount=period_amount(terms, state.quantity),
         period_text=per_period_text(terms.schedule_type, terms.interval_length),
         pending_plan_name=pending_plan.name if pending_plan else None,

@@ -43,6 +43,7 @@ async def test_timeline_after_a_version_move_shows_the_new_version_and_amount(bi
         assert (f"Plan change scheduled for {format_short_date(sub.pending_change_at)}: "
                 f"Gold membership (monthly) v2, {new} per month.") in \
             " ".join(summary.split())
+        assert f"Next invoice {format_short_date(sub.pending_change_at)}: {new}" in summary
         timeline = text(screen.query_one("#sub-timeline", Static))
         assert (f"moves to Gold membership (monthly) v2: {new} per month"
                 in timeline)
@@ -78,8 +79,9 @@ async def test_new_subscription_shows_its_preview_before_confirming(billed):
         preview = text(form.query_one("#new-preview", Static))
         # Setup fee on the first invoice (150.00 + 49.00), due at once; then monthly.
         assert "Preview — Coaching, 6 instalments v1" in preview
-        assert "Invoiced on saving:" in preview and format_money(19900, "EUR") in preview
-        assert "Next invoices:" in preview and "First period:" in preview
+        assert "On saving:" in preview and format_money(19900, "EUR") in preview
+        assert "period, setup fee" in preview
+        assert "Next:" in preview and "First period:" in preview
         assert pilot.app.screen is form
         assert len(subscription_service.list_subscriptions(ctx, contact_id=contact_id)) == \
             before  # nothing saved yet
