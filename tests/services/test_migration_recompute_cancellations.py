@@ -31,9 +31,8 @@ def migration(monkeypatch):
 
 
 def _run_step(db, module):
-    with db.engine.begin() as conn:
-        with Operations.context(MigrationContext.configure(conn)):
-            module.upgrade()
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        module.upgrade()
 
 
 def _store_old_expiry(db, sub_id, old_expiry):

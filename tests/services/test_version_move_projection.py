@@ -17,7 +17,8 @@ GOLD = {"handle": "gold-monthly", "name": "Gold membership (monthly)", "amount":
         "notice_periods": 1}
 
 
-def _subscribed(admin, plan=GOLD, start=berlin(2026, 10, 1)):
+def _subscribed(admin, plan=GOLD):
+    start = berlin(2026, 10, 1)
     plans.create_plan(admin, plan)
     s = subs.create_subscription(admin, {"contact_id": contact(admin), "plan": plan["handle"],
                                          "start": start}, now=start)
