@@ -4,7 +4,7 @@ preview before confirming, the change-plan preview following When and Credit."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Select, Static
 
 from console.app import KontorApp
 from console.screens.subscription import ChangePlanForm, NewSubscriptionForm
@@ -110,6 +110,7 @@ async def test_change_plan_preview_follows_when_and_credit(billed):
         await settle(pilot)
         form = pilot.app.screen
         assert isinstance(form, ChangePlanForm)
+        assert not form.query(Select)  # radio buttons: no overlay can cover the preview
         await type_text(pilot, "gold-yearly")
         await pilot.press("ctrl+s")
         await settle(pilot)
