@@ -146,3 +146,33 @@ async def test_change_plan_preview_follows_when_and_credit(billed):
         assert pilot.app.screen is screen
     sub = subscription_service.get_subscription(ctx, screen.subscription_id)
     assert sub.plan_handle == "gold-yearly"
+
+
+async def test_contract_notice_runs_from_the_cancellation_on_the_screen(billed):
+    """Yearly plan, 12-month contract, one month's notice, started five months ago: cancelled
+    now it ends at the first term end (start + 1 year), not a year later (SPEC §7.1 rule 7)."""
+    from datetime import UTC, datetime
+
+    from dateutil.relativedelta import relativedelta
+
+    from console.screens.subscription import CancelPreviewDialog, SubscriptionScreen
+    from core.i18n import format_datetime
+
+    ctx = sign_in(billed, "alice")
+    start = (datetime.now(UTC) - relativedelta(months=5)).replace(microsecond=0)
+    s = subscription_service.create_subscription(
+        ctx, {"contact_id": 5, "plan": "gold-yearly", "start": start})
+    term_end = start + relativedelta(years=1)
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = SubscriptionScreen(ctx, s.id)
+        await pilot.app.push_screen(screen)
+        await settle(pilot)
+        timeline = text(screen.query_one("#sub-timeline", Static))
+        assert f"to end on {format_short_date(term_end)}" in timeline
+        assert f"it would end on {format_datetime(term_end)}" in " ".join(timeline.split())
+        await pilot.press("c")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, CancelPreviewDialog)
+        assert format_datetime(term_end) in dialog.detail
