@@ -49,6 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--amount", type=int, help=_("per-unit price overriding the plan amount"))
     c.add_argument("--no-trial", action="store_true")
     c.add_argument("--no-setup-fee", action="store_true")
+    c.add_argument("--preview", action="store_true",
+                   help=_("show the first invoices, trial end and first period; save nothing"))
+    c.add_argument("--json", action="store_true",
+                   help=_("print JSON (the subscription with the invoices created)"))
     c.set_defaults(run=subscriptions_create)
     ls = verbs.add_parser("list")
     ls.add_argument("--contact", type=int)
@@ -297,12 +301,58 @@ def _guard(fn):
 def subscriptions_create(args, ctx) -> int:
     from core.services import subscriptions
 
-    s = subscriptions.create_subscription(ctx, {
-        "contact_id": args.contact, "plan": args.plan,
-        "start": _datetime(args.start, "--start"), "quantity": args.quantity,
-        "amount": args.amount, "no_trial": args.no_trial, "no_setup_fee": args.no_setup_fee})
-    _dump(s)
+    data = {"contact_id": args.contact, "plan": args.plan,
+            "start": _datetime(args.start, "--start"), "quantity": args.quantity,
+            "amount": args.amount, "no_trial": args.no_trial, "no_setup_fee": args.no_setup_fee}
+    if args.preview:
+        p = subscriptions.preview_subscription(ctx, data)
+        if args.json:
+            _dump(p)
+            return 0
+        print(_("Preview (nothing saved): {plan} v{version}").format(plan=p.plan_name,
+                                                                      version=p.plan_version))
+        for key in ("start", "trial_end", "first_period_start", "first_period_end", "expires"):
+            value = getattr(p, key)
+            if value is not None:
+                print(f"{key:<20} {value.astimezone(_zone(p.timezone)).isoformat()}")
+        _print_invoice_rows(_("Invoiced on saving:"), p.due_now, p.timezone)
+        _print_invoice_rows(_("Next invoices:"), p.upcoming, p.timezone)
+        return 0
+    s = subscriptions.create_subscription(ctx, data)
+    if args.json:
+        _dump(s)
+        return 0
+    print(_("Subscription {id} created: {plan} v{version}, {state}.").format(
+        id=s.id, plan=s.plan_name, version=s.plan_version, state=s.state))
+    _print_invoice_rows(_("Invoices created:"), s.invoices, s.timezone, numbered=True)
     return 0
+
+
+def _zone(tz: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(tz)
+
+
+def _print_invoice_rows(title: str, rows, tz: str, *, numbered: bool = False) -> None:
+    from core.billing import format_amount
+
+    print()
+    print(title)
+    if not rows:
+        print("  " + _("(none)"))
+        return
+    z = _zone(tz)
+    out = []
+    for inv in rows:
+        period = (f"{inv.period_start.astimezone(z):%Y-%m-%d} – {inv.period_end.astimezone(z):%Y-%m-%d}"
+                  if inv.period_start and inv.period_end else _("(setup fee)"))
+        row = {"issued": f"{inv.issued.astimezone(z):%Y-%m-%d %H:%M}", "period": period,
+               "amount": format_amount(inv.amount, inv.currency)}
+        if numbered:
+            row = {"number": inv.number, **row}
+        out.append(row)
+    emit(out, (("number",) if numbered else ()) + ("issued", "period", "amount"), "table")
 
 
 def subscriptions_list(args, ctx) -> int:

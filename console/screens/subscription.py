@@ -16,7 +16,9 @@ from textual.widgets import (
     DataTable,
     Footer,
     Header,
-    Select,
+    Input,
+    RadioButton,
+    RadioSet,
     Static,
     Switch,
     TabbedContent,
@@ -46,6 +48,7 @@ EVENT_LABELS = {
     "contract_end": N_("contract term ends"), "cancelled": N_("cancellation requested"),
     "notice_deadline": N_("notice deadline — cancel by then to end on {date}"),
     "invoice": N_("invoice {amount}"), "expires": N_("ends — access lost"),
+    "plan_change": N_("moves to {plan} v{version}: {amount} {period}"),
 }
 INVOICE_STATES = {"open": N_("open"), "paid": N_("paid"), "failed": N_("failed"),
                   "credited": N_("credited")}
@@ -55,10 +58,12 @@ def state_label(state: str) -> str:
     return _(STATE_LABELS.get(state, state))
 
 
-def timeline_text(tl) -> str:
-    """The timeline drawn as text: one dated line per event, with a marker for today."""
+def timeline_text(tl, period_text: str = "") -> str:
+    """The timeline drawn as text: one dated line per event, with a marker for today; after
+    a scheduled plan move its invoices name the version that bills them."""
     lines = [_("Timeline ({tz}); ▶ marks today").format(tz=tl.timezone)]
     today_drawn = False
+    moved_to = None
     for e in tl.events:
         if not today_drawn and e.at > tl.at:
             lines.append(f"  {format_short_date(tl.at):>10}  ▶ " + _("today"))
@@ -66,6 +71,15 @@ def timeline_text(tl) -> str:
         label = _(EVENT_LABELS.get(e.kind, e.kind))
         if e.kind == "invoice":
             label = label.format(amount=format_money(e.amount, e.currency or ""))
+            if moved_to is not None and (e.plan_name, e.plan_version) == (
+                    moved_to.plan_name, moved_to.plan_version):
+                label += " " + _("({plan} v{version})").format(plan=e.plan_name,
+                                                              version=e.plan_version)
+        elif e.kind == "plan_change":
+            moved_to = e
+            label = label.format(plan=e.plan_name, version=e.plan_version,
+                                 amount=format_money(e.period_amount, e.currency or ""),
+                                 period=period_text or _("per period"))
         elif e.kind == "notice_deadline" and tl.cancel_now_expires is not None:
             label = label.format(date=format_short_date(tl.cancel_now_expires))
         mark = "│" if e.at <= tl.at else "•"
@@ -104,6 +118,7 @@ class SubscriptionScreen(Screen):
         super().__init__()
         self.ctx, self.subscription_id = ctx, subscription_id
         self.sub = None
+        self.timeline = None
         self.invoices = []
 
     def compose(self) -> ComposeResult:
@@ -148,21 +163,38 @@ class SubscriptionScreen(Screen):
             f"[b]{escape(sub.plan_name)}[/b] ({escape(sub.plan_handle)} v{sub.plan_version})"
             f"  ·  [b]{escape(state_label(sub.state))}[/b]  ·  "
             + _("quantity {n}").format(n=sub.quantity),
-            _("Started {start}  ·  period {period}").format(
-                start=format_short_date(sub.start), period=period or "—"),
+            _("Started {start}  ·  period {period}  ·  {price}").format(
+                start=format_short_date(sub.start), period=period or "—",
+                price=_("{amount} {period}").format(
+                    amount=format_money(sub.period_amount, sub.currency),
+                    period=sub.period_text or _("per period"))),
             (_("Next invoice {next}  ·  ends {ends}") if sub.expires else
              _("Next invoice {next}  ·  runs until cancelled")).format(
-                next=format_short_date(sub.next_invoice_at) if sub.next_invoice_at else "—",
+                next=(format_short_date(sub.next_invoice_at) + (
+                    f": {format_money(sub.next_invoice_amount, sub.currency)}"
+                    if sub.next_invoice_amount is not None else ""))
+                if sub.next_invoice_at else "—",
                 ends=format_short_date(sub.expires) if sub.expires else ""),
         ]
         if sub.pending_plan_id is not None and sub.pending_change_at is not None:
-            rows.append(_("Plan change scheduled for {date}.").format(
-                date=format_short_date(sub.pending_change_at)))
+            rows.append(_("Plan change scheduled for {date}: {plan} v{version}, {amount} "
+                          "{period}.").format(
+                date=format_short_date(sub.pending_change_at), plan=sub.pending_plan_name,
+                version=sub.pending_plan_version,
+                amount=format_money(sub.pending_period_amount, sub.currency),
+                period=sub.pending_period_text or _("per period")))
         self.query_one("#sub-summary", Static).update("\n".join(rows))
+        self._draw_timeline()
         self.refresh_bindings()
 
     def _show_timeline(self, tl) -> None:
-        self.query_one("#sub-timeline", Static).update(timeline_text(tl))
+        self.timeline = tl
+        self._draw_timeline()
+
+    def _draw_timeline(self) -> None:
+        if self.timeline is not None:
+            period = self.sub.pending_period_text if self.sub is not None else ""
+            self.query_one("#sub-timeline", Static).update(timeline_text(self.timeline, period))
 
     def _show_invoices(self, invoices) -> None:
         self.invoices = invoices
@@ -329,8 +361,12 @@ def preview_lines(sub, preview) -> list[str]:
     if preview.invoices:
         lines.append(_("Invoices still to come:"))
         for inv in preview.invoices:
-            lines.append(f"  {format_short_date(inv.issued)}  "
-                         f"{format_money(inv.amount, inv.currency)}")
+            line = f"  {format_short_date(inv.issued)}  {format_money(inv.amount, inv.currency)}"
+            if inv.plan_version is not None and (inv.plan_name, inv.plan_version) != (
+                    sub.plan_name, sub.plan_version):
+                line += "  " + _("({plan} v{version})").format(plan=inv.plan_name,
+                                                              version=inv.plan_version)
+            lines.append(line)
     else:
         lines.append(_("No further invoices."))
     return lines
@@ -346,8 +382,52 @@ class CancelPreviewDialog(ConfirmDialog):
             yes=_("Cancel subscription"))
 
 
+def change_preview_lines(result) -> list[str]:
+    """The plan-change preview in words: when, the invoice now with the credit itemised
+    (the old plan's unused share, then the new plan's line, then the total), the new price
+    per period in words ("per year", "every 3 months")."""
+    period = result.period_text or _("per period")
+    version = f" v{result.new_plan_version}" if result.new_plan_version is not None else ""
+    lines = [_("Preview — {plan}").format(plan=result.new_plan_name + version)]
+    per_period = format_money(result.new_period_amount, result.currency)
+    if result.change_at is not None:
+        lines.append(_("Moves to the new plan on {date}; from then {amount} {period}.")
+                     .format(date=format_datetime(result.change_at), amount=per_period,
+                             period=period))
+    if result.invoice is not None:
+        inv = result.invoice
+        lines.append(_("Invoice now, {start} – {end}:").format(
+            start=format_short_date(inv.period_start), end=format_short_date(inv.period_end)))
+        # The credit first (its own period and amount), then the new plan's line(s).
+        ordered = [li for li in inv.lines if li.kind == "credit"] + [
+            li for li in inv.lines if li.kind != "credit"]
+        for line in ordered:
+            lines.append(f"{format_money(line.gross, inv.currency):>11} {line.text}")
+        lines.append(f"{format_money(inv.amount, inv.currency):>11} " + _("total"))
+        lines.append(_("From the next period: {amount} {period}.").format(
+            amount=per_period, period=period))
+    lines.append(_("Press ctrl+s again to confirm, esc to cancel."))
+    return lines
+
+
+class Choice(RadioButton):
+    """A radio button whose state reads without colour (NO_COLOR, 16 colours): ● or ○."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # Textual reads this class attribute per render
+        return "●" if self.value else "○"
+
+
 class ChangePlanForm(ModalScreen[bool]):
-    """Pick the plan and the timing; ctrl+s shows the preview, ctrl+s again confirms."""
+    """Pick the plan and the timing; the preview follows the values on screen (When and
+    Credit recompute it, typing a plan clears it); ctrl+s previews, ctrl+s again confirms."""
+
+    DEFAULT_CSS = """
+    ChangePlanForm RadioSet { layout: horizontal; width: 1fr; height: auto; }
+    ChangePlanForm RadioSet > RadioButton { width: auto; margin-right: 3; }
+    ChangePlanForm #change-preview { height: auto; margin-top: 1; }
+    ChangePlanForm #change-preview.-empty { display: none; }
+    """
 
     BINDINGS = [Binding("ctrl+s", "save", _("Preview / confirm"), priority=True),
                 Binding("escape", "cancel", _("Cancel"))]
@@ -356,6 +436,7 @@ class ChangePlanForm(ModalScreen[bool]):
         super().__init__()
         self.ctx, self.sub = ctx, sub
         self.previewed: tuple | None = None
+        self.computing: tuple | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -364,16 +445,16 @@ class ChangePlanForm(ModalScreen[bool]):
             yield FormField(Field("plan", _("New plan"), _("plan handle")))
             with Horizontal(classes="form-row"):
                 yield Static(_("When"), classes="form-label")
-                yield Select([(_("at the next renewal"), "renewal"), (_("now"), "immediate")],
-                             value="renewal", allow_blank=False, id="input-timing",
-                             compact=True)
+                with RadioSet(id="input-timing", compact=True):
+                    yield Choice(_("at the next renewal"), value=True, id="renewal")
+                    yield Choice(_("now"), id="immediate")
             with Horizontal(classes="form-row"):
                 yield Static(_("Credit"), classes="form-label")
-                yield Select([(_("none"), "none"),
-                              (_("prorated credit for the unused paid period"),
-                               "prorated_credit")],
-                             value="none", allow_blank=False, id="input-compensation",
-                             compact=True)
+                with RadioSet(id="input-compensation", compact=True):
+                    yield Choice(_("none"), value=True, id="none")
+                    yield Choice(_("prorated credit for the unused period"),
+                                      id="prorated_credit")
+            yield Static("", id="change-preview", classes="-empty")
             yield Static("", id="form-banner", classes="-empty")
             with Horizontal(id="form-buttons"):
                 yield Button(_("Preview / confirm") + " \\[ctrl+s]", id="save",
@@ -385,51 +466,72 @@ class ChangePlanForm(ModalScreen[bool]):
 
     def _choice(self) -> tuple[str, str, str]:
         plan = self.query_one(FormField).value.strip()
-        return (plan, self.query_one("#input-timing", Select).value,
-                self.query_one("#input-compensation", Select).value)
+        timing = self.query_one("#input-timing", RadioSet).pressed_button
+        credit = self.query_one("#input-compensation", RadioSet).pressed_button
+        return (plan, timing.id if timing else "renewal", credit.id if credit else "none")
 
     def _banner(self, text: str) -> None:
         banner = self.query_one("#form-banner", Static)
         banner.update(escape(text))
         banner.set_class(not text, "-empty")
 
+    def _preview_text(self, text: str) -> None:
+        preview = self.query_one("#change-preview", Static)
+        preview.update(escape(text))
+        preview.set_class(not text, "-empty")
+
+    def _clear_preview(self) -> None:
+        self.previewed = None
+        self._preview_text("")
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """When or Credit changed: the preview on screen is recomputed for the new values."""
+        event.stop()
+        self._clear_preview()
+        if self._choice()[0]:
+            self._request_preview()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # A preview for another plan must not stay on screen under the typed one.
+        self._clear_preview()
+        self._banner("")
+
     def action_save(self) -> None:
-        plan, timing, compensation = self._choice()
+        plan, timing, compensation = choice = self._choice()
         if not plan:
             self.query_one(FormField).set_error(_("Enter the handle of the new plan."))
             return
         self.query_one(FormField).set_error(None)
-        if self.previewed == (plan, timing, compensation):
+        if self.previewed == choice:
             run_service(self, subscription_service.change_plan, self.ctx, self.sub.id,
                         plan=plan, timing=timing, compensation=compensation,
                         expected_row_version=self.sub.row_version,
                         on_done=self._done, on_error=self._failed)
             return
+        self._request_preview()
+
+    def _request_preview(self) -> None:
+        plan, timing, compensation = choice = self._choice()
+        self.computing = choice
         run_service(self, subscription_service.preview_plan_change, self.ctx, self.sub.id,
                     plan=plan, timing=timing, compensation=compensation,
-                    on_done=lambda r: self._show_preview((plan, timing, compensation), r),
-                    on_error=self._failed)
+                    on_done=lambda r: self._show_preview(choice, r),
+                    on_error=lambda exc: self._preview_failed(choice, exc),
+                    group="change-preview")
 
     def _show_preview(self, choice, result) -> None:
+        if choice != self._choice():
+            return  # the values changed while it was computing: a newer preview follows
         self.previewed = choice
-        lines = [_("Preview — {plan}").format(plan=result.new_plan_name)]
-        if result.change_at is not None:
-            lines.append(_("Moves to the new plan on {date}; from then {amount} per period.")
-                         .format(date=format_datetime(result.change_at),
-                                 amount=format_money(result.new_period_amount,
-                                                     result.currency)))
-        if result.invoice is not None:
-            lines.append(_("Invoice now: {amount} for {start} – {end}.").format(
-                amount=format_money(result.invoice.amount, result.invoice.currency),
-                start=format_short_date(result.invoice.period_start),
-                end=format_short_date(result.invoice.period_end)))
-            lines.append(_("From the next period: {amount} per period.").format(
-                amount=format_money(result.new_period_amount, result.currency)))
-        lines.append(_("Press ctrl+s again to confirm, esc to cancel."))
-        self._banner("\n".join(lines))
+        self._banner("")
+        self._preview_text("\n".join(change_preview_lines(result)))
+
+    def _preview_failed(self, choice, exc: Exception) -> None:
+        if choice == self._choice():
+            self._failed(exc)
 
     def _failed(self, exc: Exception) -> None:
-        self.previewed = None
+        self._clear_preview()
         if isinstance(exc, ValidationFailed):
             message = exc.fields.get("plan") or "; ".join(exc.fields.values())
             if "plan" in exc.fields:
@@ -449,15 +551,53 @@ class ChangePlanForm(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class NewSubscriptionForm(ModalScreen[object]):
-    """Subscribe the contact to a plan: plan handle, start, quantity, no trial/setup fee."""
+def new_subscription_preview_lines(p) -> list[str]:
+    """The new-subscription preview: plan, trial end, first period, the invoices stored on
+    saving and the next ones (every date and amount from the engine via the service)."""
+    lines = [_("Preview — {plan} v{version}").format(plan=p.plan_name, version=p.plan_version)]
+    if p.trial_end is not None:
+        lines.append(_("Trial until {date}.").format(date=format_datetime(p.trial_end)))
+    if p.first_period_start is not None:
+        first = format_short_date(p.first_period_start)
+        if p.first_period_end is not None:
+            first += " – " + format_short_date(p.first_period_end)
+        lines.append(_("First period: {period}.").format(period=first))
+    for inv in p.due_now:
+        what = ", ".join(_(INVOICE_LINE_KINDS.get(li.kind, li.kind)) for li in inv.lines)
+        lines.append(_("On saving: {date} {amount} ({what})").format(
+            date=format_short_date(inv.issued), amount=format_money(inv.amount, inv.currency),
+            what=what))
+    if not p.due_now:
+        lines.append(_("Nothing is invoiced on saving."))
+    if p.upcoming:
+        lines.append(_("Next: {invoices}").format(invoices=" · ".join(
+            f"{format_short_date(i.issued)} {format_money(i.amount, i.currency)}"
+            for i in p.upcoming)))
+    lines.append(_("Press ctrl+s again to create it, esc to cancel."))
+    return lines
 
-    BINDINGS = [Binding("ctrl+s", "save", _("Save"), priority=True),
+
+INVOICE_LINE_KINDS = {"plan": N_("period"), "prorated_plan": N_("period, prorated"),
+                      "setup_fee": N_("setup fee"), "credit": N_("credit")}
+
+
+class NewSubscriptionForm(ModalScreen[object]):
+    """Subscribe the contact to a plan: plan handle, start, quantity, no trial/setup fee.
+    ctrl+s shows the preview (first invoices, trial end, first period); ctrl+s again, with
+    the same values, creates it."""
+
+    DEFAULT_CSS = """
+    NewSubscriptionForm #new-preview { height: auto; }
+    NewSubscriptionForm #new-preview.-empty { display: none; }
+    """
+
+    BINDINGS = [Binding("ctrl+s", "save", _("Preview / save"), priority=True),
                 Binding("escape", "cancel", _("Cancel"))]
 
     def __init__(self, ctx: ServiceContext, contact_id: int):
         super().__init__()
         self.ctx, self.contact_id = ctx, contact_id
+        self.previewed: dict | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -472,14 +612,15 @@ class NewSubscriptionForm(ModalScreen[object]):
             with Horizontal(classes="form-row"):
                 yield Static(_("No setup fee"), classes="form-label")
                 yield YesNoSwitch(False, id="input-no_setup_fee")
+            yield Static("", id="new-preview", classes="-empty")
             with Horizontal(id="form-buttons"):
-                yield Button(_("Save") + " \\[ctrl+s]", id="save", variant="primary")
+                yield Button(_("Preview / save") + " \\[ctrl+s]", id="save", variant="primary")
                 yield Button(_("Cancel") + " \\[esc]", id="cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_save() if event.button.id == "save" else self.action_cancel()
 
-    def action_save(self) -> None:
+    def _data(self) -> dict:
         fields = {f.field.name: f.value.strip() for f in self.query(FormField)}
         data: dict = {"contact_id": self.contact_id, "plan": fields["plan"] or None,
                       "no_trial": self.query_one("#input-no_trial", Switch).value,
@@ -488,19 +629,53 @@ class NewSubscriptionForm(ModalScreen[object]):
             data["start"] = fields["start"]
         if fields["quantity"]:
             data["quantity"] = fields["quantity"]
-        run_service(self, subscription_service.create_subscription, self.ctx, data,
-                    on_done=self.dismiss, on_error=self._failed)
+        return data
 
-    def _failed(self, exc: Exception) -> None:
-        if isinstance(exc, ValidationFailed):
+    def _show(self, text: str) -> None:
+        preview = self.query_one("#new-preview", Static)
+        preview.update(escape(text))
+        preview.set_class(not text, "-empty")
+
+    def _stale(self) -> None:
+        self.previewed = None
+        self._show("")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._stale()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self._stale()
+
+    def action_save(self) -> None:
+        data = self._data()
+        if self.previewed is not None and self.previewed == data:
+            run_service(self, subscription_service.create_subscription, self.ctx, data,
+                        on_done=self.dismiss, on_error=self._failed)
+            return
+        run_service(self, subscription_service.preview_subscription, self.ctx, data,
+                    on_done=lambda p: self._previewed(data, p), on_error=self._failed,
+                    group="new-preview")
+
+    def _previewed(self, data: dict, preview) -> None:
+        if data != self._data():
+            return  # the values changed meanwhile: this preview is not for them
+        self._failed(None)
+        self.previewed = data
+        self._show("\n".join(new_subscription_preview_lines(preview)))
+
+    def _failed(self, exc: Exception | None) -> None:
+        if exc is None or isinstance(exc, ValidationFailed):
+            fields = exc.fields if exc is not None else {}
             known = set()
             for f in self.query(FormField):
-                f.set_error(exc.fields.get(f.field.name))
+                f.set_error(fields.get(f.field.name))
                 known.add(f.field.name)
-            rest = [m for k, m in exc.fields.items() if k not in known]
+            rest = [m for k, m in fields.items() if k not in known]
             banner = self.query_one("#form-banner", Static)
             banner.update(escape("; ".join(rest)))
             banner.set_class(not rest, "-empty")
+            if exc is not None:
+                self._stale()
         else:
             show_error(self, exc)
 

@@ -32,12 +32,15 @@ Decisions (§7.1 leaves these open):
   count from the first period start (after the trial, at the first fixed day under no_bill).
 - Fixed life time: "the period containing" a moment that is exactly a period boundary is the
   one ending there, so a 12-month life time on a monthly plan gives 12 periods, not 13.
-- Cancellation lower bound L: notice in periods after the current period lands on a boundary;
-  calendar notice after the current period and the calendar minimum contract are rounded up to
-  the next period end, so L is a period end unless the notice ran from t. Both notice kinds
-  (`notice_periods`, `notice_period_length`) apply when both are set (the later end wins).
-- `fixation_periods` counts billing periods from the first period start; a partial first
-  period counts as one unless `fixation_periods_full`, in which case only full periods count.
+- Cancellation lower bound L: Reepay's `notice_periods` after the current period lands on a
+  boundary (from t when `notice_periods_after_current` is false); the contract-terms notice
+  (`notice_period_length`) always ends at t + its length, whatever
+  `notice_periods_after_current` says; the calendar minimum contract is rounded up to the next
+  period end. Both notice kinds apply when both are set (the later end wins).
+- `fixation_periods` n counts from the first period start. Without a partial first period
+  the minimum ends n periods later (a boundary). After a partial first period it ends at the
+  first period start + n whole periods (a partial last period, billed prorated) unless
+  `fixation_periods_full`, which rounds it up to the end of the period containing that moment.
 - A contract-term end (first period start + C, then every R; R defaults to C) can fall inside
   a period; that last period is then billed prorated like a notice from t.
 - The last partial period is always billed prorated (partial_proration_days and
@@ -57,7 +60,7 @@ Decisions (§7.1 leaves these open):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -630,12 +633,56 @@ class PlainRenewals:
                            Invoice(p, p, end, (line,), terms.currency))
 
 
-def projected_expiry(terms: PlanTerms, state: SubscriptionState) -> datetime | None:
-    """The expiry as known today, running a fixed_count plan forward to its last period."""
-    if state.expires is not None or terms.duration != "fixed_count":
+def projected_expiry(
+    terms: PlanTerms, state: SubscriptionState, move: PendingMove | None = None
+) -> datetime | None:
+    """The expiry as known today, running a fixed_count plan forward to its last period
+    (with a scheduled `move` applied as the billing run applies it)."""
+    counted = terms.duration == "fixed_count" or (
+        move is not None and move.terms.duration == "fixed_count")
+    if state.expires is not None or not counted:
         return state.expires
-    _, final = bill_until(terms, state, _FAR_FUTURE)
+    final = state
+    for step in project(terms, state, _FAR_FUTURE, move):
+        final = step.state
     return final.expires
+
+
+# -- projection with a scheduled plan move (rule 8) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingMove:
+    """A scheduled move to other terms (a new version, a change at renewal) at a period start."""
+
+    at: datetime
+    terms: PlanTerms
+
+
+@dataclass(frozen=True)
+class ProjectedStep:
+    """One invoice of the projection, the terms that bill it and the state after it."""
+
+    invoice: Invoice
+    terms: PlanTerms
+    moved: bool  # billed on the terms of the scheduled move
+    state: SubscriptionState
+
+
+def project(
+    terms: PlanTerms, state: SubscriptionState, upto: datetime, move: PendingMove | None = None
+) -> Iterator[ProjectedStep]:
+    """The invoices issued up to `upto`, applying `move` (via `apply_version`) before the
+    first invoice issued at or after its moment — the billing run's loop
+    (core.services.billing_run.advance), so a screen shows what the run will bill."""
+    moved = False
+    while (step := next_invoice(terms, state, upto)) is not None:
+        if move is not None and move.at <= step.invoice.issued:
+            state = apply_version(terms, move.terms, state, move.at)
+            terms, move, moved = move.terms, None, True
+            continue
+        state = step.state
+        yield ProjectedStep(step.invoice, terms, moved, state)
 
 
 # -- periods of a subscription ---------------------------------------------------------------
@@ -723,15 +770,8 @@ def cancellation_expiry(terms: PlanTerms, state: SubscriptionState, at: datetime
         else:
             bounds.append(localize(wall(t, z) + schedule.period_delta(terms.notice_periods), z))
     if terms.notice_period_length:
-        notice_end = add_length(
-            period_end if after_current else t,
-            terms.notice_period_length,
-            terms.notice_period_unit,
-            z,
-        )
-        bounds.append(
-            _period_end_at_or_after(terms, state, notice_end) if after_current else notice_end
-        )
+        # The contract-terms notice (the seed's "Kündigungsfrist") always runs from t.
+        bounds.append(add_length(t, terms.notice_period_length, terms.notice_period_unit, z))
     if schedule is not None:
         bounds.extend(_minimum_contract_ends(terms, state, schedule))
     lower_bound = max(bounds)
@@ -746,13 +786,14 @@ def _minimum_contract_ends(
     ends = []
     first_start = state.first_period_start
     if terms.fixation_periods:
-        if first_start < state.anchor:  # partial first period: index 0 ends at the anchor
-            counted = (
-                terms.fixation_periods
-                if terms.fixation_periods_full
-                else terms.fixation_periods - 1
-            )
-            ends.append(schedule.boundary(counted))
+        if first_start < state.anchor:
+            # Partial first period: the minimum is first period start + n whole periods (a
+            # partial last period); `fixation_periods_full` rounds it up to that period's end.
+            moment = localize(
+                wall(first_start, zone(state.tz)) + schedule.period_delta(terms.fixation_periods),
+                zone(state.tz))
+            ends.append(_period_end_at_or_after(terms, state, moment)
+                        if terms.fixation_periods_full else moment)
         else:
             ends.append(schedule.boundary(schedule.index(first_start) + terms.fixation_periods))
     if terms.minimum_contract_period_length:
@@ -792,13 +833,17 @@ def uncancel(terms: PlanTerms, state: SubscriptionState, at: datetime) -> Subscr
 
 
 def cancellation_preview(
-    terms: PlanTerms, state: SubscriptionState, at: datetime
+    terms: PlanTerms, state: SubscriptionState, at: datetime, move: PendingMove | None = None
 ) -> CancellationPreview:
-    """Expiry, remaining invoices and last period of a cancellation at `at`, nothing saved."""
+    """Expiry, remaining invoices and last period of a cancellation at `at`, nothing saved;
+    a scheduled `move` applies at its moment as in the billing run (`project`)."""
     cancelled = cancel(terms, state, at)
-    invoices, final = bill_until(terms, cancelled, _FAR_FUTURE)
+    steps = list(project(terms, cancelled, _FAR_FUTURE, move))
+    invoices = [s.invoice for s in steps]
+    final = steps[-1].state if steps else cancelled
+    final_terms = steps[-1].terms if steps else terms
     expires = final.expires
-    last = _period_at(terms, final, expires - _EPSILON)
+    last = _period_at(final_terms, final, expires - _EPSILON)
     if final.current_period_end == expires:
         last_start, last_end = final.current_period_start, final.current_period_end
     else:  # expired in a trial or before any invoice

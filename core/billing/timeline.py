@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.billing import engine
-from core.billing.engine import SubscriptionState, cancellation_expiry, next_invoice
+from core.billing.engine import PendingMove, SubscriptionState, cancellation_expiry, project
 from core.billing.periods import instant, zone
 from core.billing.terms import PlanTerms
 
@@ -21,10 +21,11 @@ HORIZON = timedelta(days=3 * 366)
 class TimelineEvent:
     at: datetime
     kind: str  # start, trial_start, trial_end, first_period, minimum_end, contract_end,
-    #           notice_deadline, invoice, cancelled, expires
+    #           notice_deadline, plan_change, invoice, cancelled, expires
     amount: int | None = None  # invoices: gross minor units
     currency: str | None = None
     detail: str = ""
+    moved: bool = False  # an invoice (or the plan_change) on the terms of the scheduled move
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ def _notice_deadline(terms: PlanTerms, state: SubscriptionState, at: datetime,
 
 
 def timeline(terms: PlanTerms, state: SubscriptionState, at: datetime, *,
-             upcoming: int = 3) -> Timeline:
-    """Events of the subscription seen at `at`: past milestones and the next invoices."""
+             upcoming: int = 3, move: PendingMove | None = None) -> Timeline:
+    """Events of the subscription seen at `at`: past milestones and the next invoices, with
+    a scheduled plan `move` applied at its moment exactly as the billing run applies it."""
     z = zone(state.tz)
     at = instant(at, z)
     events: list[TimelineEvent] = [TimelineEvent(state.start, "start")]
@@ -74,7 +76,7 @@ def timeline(terms: PlanTerms, state: SubscriptionState, at: datetime, *,
                                         "contract_end"))
     if state.cancelled_at is not None:
         events.append(TimelineEvent(state.cancelled_at, "cancelled"))
-    expires = engine.projected_expiry(terms, state)
+    expires = engine.projected_expiry(terms, state, move)
     cancel_now = deadline = None
     if state.cancelled_at is None and (expires is None or at < expires) and (
             terms.schedule_type != "manual"):
@@ -83,20 +85,25 @@ def timeline(terms: PlanTerms, state: SubscriptionState, at: datetime, *,
             deadline = _notice_deadline(terms, state, at, cancel_now)
             events.append(TimelineEvent(deadline, "notice_deadline",
                                         detail=cancel_now.isoformat()))
-    # The next invoices, straight from the billing step.
-    upto = at + HORIZON
-    current = state
+    # The next invoices, straight from the billing step (the projection of the run).
     found = 0
-    while found < upcoming:
-        step = next_invoice(terms, current, upto)
-        if step is None:
+    moved = False
+    for step in project(terms, state, at + HORIZON, move):
+        if found >= upcoming:
             break
-        current = step.state
+        if step.moved and not moved:
+            moved = True
+            events.append(TimelineEvent(move.at, "plan_change", detail=move.terms.name,
+                                        moved=True))
         if step.invoice.issued >= at:
             events.append(TimelineEvent(step.invoice.issued, "invoice",
                                         amount=step.invoice.amount,
-                                        currency=step.invoice.currency))
+                                        currency=step.invoice.currency,
+                                        detail=step.terms.name, moved=step.moved))
             found += 1
+    if move is not None and not moved and (expires is None or move.at < expires):
+        events.append(TimelineEvent(move.at, "plan_change", detail=move.terms.name,
+                                    moved=True))
     if expires is not None:
         events.append(TimelineEvent(expires, "expires", detail=state.expire_reason or ""))
     events.sort(key=lambda e: e.at)

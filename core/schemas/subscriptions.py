@@ -52,6 +52,13 @@ class Subscription(BaseModel):
     pending_change_at: datetime | None
     invoice_count: int
     row_version: int
+    next_invoice_amount: int | None = None  # gross, after a scheduled move at its price
+    period_amount: int | None = None  # gross per full period (quantity included)
+    period_text: str = ""  # "per month", "every 3 months", "per year"
+    pending_plan_name: str | None = None  # the scheduled move: to which plan version
+    pending_plan_version: int | None = None
+    pending_period_amount: int | None = None  # gross per full period from the move on
+    pending_period_text: str = ""
 
 
 class InvoicePreview(BaseModel):
@@ -61,6 +68,39 @@ class InvoicePreview(BaseModel):
     amount: int
     vat_amount: int
     currency: str
+    plan_name: str = ""  # the plan version that bills it (after a scheduled move: the new one)
+    plan_version: int | None = None
+    lines: list[InvoicePreviewLine] = []
+
+
+class InvoicePreviewLine(BaseModel):
+    kind: str  # plan, prorated_plan, setup_fee, credit
+    text: str
+    amount: int  # gross
+
+
+class SubscriptionCreated(Subscription):
+    """A new subscription with the invoices stored at its creation (due by then)."""
+
+    invoices: list[Invoice]
+
+
+class SubscriptionPreview(BaseModel):
+    """What creating a subscription would do, computed by the same code as saving it."""
+
+    plan_name: str
+    plan_version: int
+    currency: str
+    start: datetime
+    timezone: str
+    state: SubscriptionStateName
+    trial_start: datetime | None
+    trial_end: datetime | None
+    first_period_start: datetime | None
+    first_period_end: datetime | None
+    due_now: list[InvoicePreview]  # stored at once on saving
+    upcoming: list[InvoicePreview]  # the next invoices after that
+    expires: datetime | None
 
 
 class CancellationPreview(BaseModel):
@@ -79,7 +119,9 @@ class PlanChangeResult(BaseModel):
     change_at: datetime | None  # when a renewal-timed change applies
     invoice: Invoice | None  # the immediate change's invoice
     new_plan_name: str = ""
+    new_plan_version: int | None = None
     new_period_amount: int | None = None  # gross per full period on the new plan
+    period_text: str = ""  # the new plan's period in words: "per year", "every 3 months"
     currency: str = ""
 
 

@@ -142,6 +142,21 @@ def billing_frequency_text(schedule_type: str, interval_length: int,
     return _("monthly") if n == 1 else _("every {n} months").format(n=n)  # month_startdate
 
 
+def per_period_text(schedule_type: str, interval_length: int) -> str:
+    """What "per period" means for an amount: "per month", "every 3 months", "per year",
+    "per week", "every 10 days"; "" for manual plans (no periods)."""
+    n = interval_length or 1
+    if schedule_type == "manual":
+        return ""
+    if schedule_type == "daily":
+        return _("per day") if n == 1 else _("every {n} days").format(n=n)
+    if schedule_type == "weekly_fixedday":
+        return _("per week") if n == 1 else _("every {n} weeks").format(n=n)
+    if n % 12 == 0:
+        return _("per year") if n == 12 else _("every {n} years").format(n=n // 12)
+    return _("per month") if n == 1 else _("every {n} months").format(n=n)
+
+
 def amount_text(amount: int, currency: str) -> str:
     """Minor units as a plain decimal in major units: 999 EUR → "9.99", 500 JPY → "500"."""
     exp = MINOR_UNITS.get((currency or "").upper(), 2)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from core.billing.timeline import timeline
 from core.models import utcnow
 from core.services.context import READ, ServiceContext, require
-from core.services.subscriptions import _get, _state, _terms
+from core.services.subscriptions import _get, _move, _state, _terms, period_amount
 
 
 class TimelineEvent(BaseModel):
@@ -18,6 +18,9 @@ class TimelineEvent(BaseModel):
     amount: int | None = None
     currency: str | None = None
     detail: str = ""
+    plan_name: str | None = None  # invoices and plan_change: the plan version that bills
+    plan_version: int | None = None
+    period_amount: int | None = None  # plan_change: gross per full period from then on
 
 
 class SubscriptionTimeline(BaseModel):
@@ -36,12 +39,24 @@ def subscription_timeline(ctx: ServiceContext, subscription_id: int, *,
     with ctx.db.reading() as session:
         require(session, ctx, READ)
         sub = _get(session, subscription_id)
-        _plan, terms = _terms(session, sub)
+        plan, terms = _terms(session, sub)
+        pending_plan, move = _move(session, sub)
         on_hold = sub.on_hold_at is not None
-        tl = timeline(terms, _state(sub), at, upcoming=0 if on_hold else upcoming)
+        state = _state(sub)
+        tl = timeline(terms, state, at, upcoming=0 if on_hold else upcoming, move=move)
+
+        def event(e) -> TimelineEvent:
+            shown = pending_plan if e.moved else plan
+            named = e.kind in ("invoice", "plan_change")
+            return TimelineEvent(
+                at=e.at, kind=e.kind, amount=e.amount, detail=e.detail,
+                currency=move.terms.currency if e.kind == "plan_change" else e.currency,
+                plan_name=shown.name if named else None,
+                plan_version=shown.version if named else None,
+                period_amount=period_amount(move.terms, state.quantity)
+                if e.kind == "plan_change" else None)
+
         return SubscriptionTimeline(
-            at=at, timezone=sub.timezone,
-            events=[TimelineEvent(at=e.at, kind=e.kind, amount=e.amount, currency=e.currency,
-                                  detail=e.detail) for e in tl.events],
+            at=at, timezone=sub.timezone, events=[event(e) for e in tl.events],
             cancel_now_expires=None if on_hold else tl.cancel_now_expires,
             notice_deadline=None if on_hold else tl.notice_deadline)

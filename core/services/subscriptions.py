@@ -6,7 +6,8 @@ columns lists and the billing run query (state, next_billing_at, periods, expiry
 
 from __future__ import annotations
 
-from datetime import datetime
+import itertools
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,18 +17,21 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import billing
-from core.billing import BillingError, SubscriptionState
+from core.billing import BillingError, PendingMove, SubscriptionState
+from core.billing.amounts import price
 from core.billing.periods import instant, zone
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _
-from core.billing.amounts import price
 from core.models import Contact, Invoice, Plan, Setting, Subscription, utcnow
 from core.schemas.common import Window
 from core.schemas.subscriptions import (
     CancellationPreview,
     InvoicePreview,
+    InvoicePreviewLine,
     PlanChangeResult,
+    SubscriptionCreated,
     SubscriptionInput,
+    SubscriptionPreview,
 )
 from core.schemas.subscriptions import Subscription as SubscriptionOut
 from core.services import audit
@@ -42,9 +46,11 @@ from core.services.billing_run import (
 )
 from core.services.context import READ, ServiceContext, require
 from core.services.invoices import invoice_out
+from core.services.plan_catalogue import per_period_text
 from core.services.plans import input_errors, plan_terms
 
 WRITE = "subscriptions.write"
+_FAR = datetime(9000, 1, 1, tzinfo=UTC)  # a projection's horizon: until it stops by itself
 
 
 # -- settings --------------------------------------------------------------------------------
@@ -87,10 +93,40 @@ def _terms(session: Session, sub: Subscription, plan_id: int | None = None):
     return plan, plan_terms(plan, sub.amount)
 
 
+def _move(session: Session, sub: Subscription) -> tuple[Plan | None, PendingMove | None]:
+    """The scheduled plan move (new version or change at renewal) as the billing run will
+    apply it: the pending plan's terms (with the amount override) from `pending_change_at`."""
+    if sub.pending_plan_id is None or sub.pending_change_at is None:
+        return None, None
+    plan, terms = _terms(session, sub, sub.pending_plan_id)
+    return plan, PendingMove(sub.pending_change_at, terms)
+
+
+def period_amount(terms, quantity: int) -> int:
+    """Gross of one full period (quantity included)."""
+    return price(terms.amount * quantity, terms.vat, terms.amount_incl_vat).gross
+
+
+def _invoice_preview(inv, plans_by_terms: dict | None = None, terms=None) -> InvoicePreview:
+    """An engine invoice for a preview, with the plan version that bills it."""
+    plan = (plans_by_terms or {}).get(id(terms))
+    return InvoicePreview(
+        issued=inv.issued, period_start=inv.period_start, period_end=inv.period_end,
+        amount=inv.amount, vat_amount=inv.vat_amount, currency=inv.currency,
+        plan_name=plan.name if plan else "", plan_version=plan.version if plan else None,
+        lines=[InvoicePreviewLine(
+            kind="prorated_plan" if line.kind == "plan" and line.prorated else line.kind,
+            text=line.text, amount=line.amount) for line in inv.lines])
+
+
 def _out(session: Session, sub: Subscription, at: datetime | None = None) -> SubscriptionOut:
     at = at or utcnow()
     plan, terms = _terms(session, sub)
     state = _state(sub)
+    pending_plan, move = _move(session, sub)
+    upcoming = None
+    if sub.on_hold_at is None:
+        upcoming = next(billing.project(terms, state, _FAR, move), None)
     return SubscriptionOut(
         id=sub.id, contact_id=sub.contact_id, plan_id=sub.plan_id, plan_handle=plan.handle,
         plan_version=plan.version, plan_name=plan.name, currency=plan.currency,
@@ -99,12 +135,20 @@ def _out(session: Session, sub: Subscription, at: datetime | None = None) -> Sub
         trial_start=state.trial_start, trial_end=state.trial_end,
         current_period_start=state.current_period_start,
         current_period_end=state.current_period_end,
-        next_invoice_at=None if sub.on_hold_at else billing.next_issue_at(terms, state),
+        next_invoice_at=upcoming.invoice.issued if upcoming else None,
         cancelled_at=state.cancelled_at,
-        expires=billing.projected_expiry(terms, state), expire_reason=sub.expire_reason,
+        expires=billing.projected_expiry(terms, state, move), expire_reason=sub.expire_reason,
         on_hold_at=sub.on_hold_at, pending_plan_id=sub.pending_plan_id,
         pending_change_at=sub.pending_change_at, invoice_count=sub.invoice_count,
-        row_version=sub.row_version)
+        row_version=sub.row_version,
+        next_invoice_amount=upcoming.invoice.amount if upcoming else None,
+        period_amount=period_amount(terms, state.quantity),
+        period_text=per_period_text(terms.schedule_type, terms.interval_length),
+        pending_plan_name=pending_plan.name if pending_plan else None,
+        pending_plan_version=pending_plan.version if pending_plan else None,
+        pending_period_amount=period_amount(move.terms, state.quantity) if move else None,
+        pending_period_text=per_period_text(move.terms.schedule_type,
+                                            move.terms.interval_length) if move else "")
 
 
 def billing_status(state: SubscriptionState, at: datetime, on_hold: bool) -> str:
@@ -190,39 +234,94 @@ def _resolve_plan(session: Session, handle: str | None, plan_id: int | None) -> 
     return plan
 
 
-def create_subscription(ctx: ServiceContext, data: dict[str, Any], *,
-                        now: datetime | None = None) -> SubscriptionOut:
-    """Subscribe a contact to a plan (its newest version unless a version id is given)."""
+def _create(session: Session, ctx: ServiceContext, inp: SubscriptionInput, now: datetime
+            ) -> tuple[Subscription, Plan, Any, list[dict[str, Any]]]:
+    """Insert the subscription and every invoice due by `now` (the billing run's code:
+    same idempotency key, numbering and state advance, so a later run adds nothing)."""
+    require(session, ctx, WRITE)
+    if session.get(Contact, inp.contact_id) is None:
+        raise ValidationFailed({"contact_id": _("No such contact.")})
+    plan = _resolve_plan(session, inp.plan, inp.plan_id)
+    tz = account_timezone(session)
+    start = _moment(inp.start, tz, "start") if inp.start else now
+    terms = plan_terms(plan, inp.amount)
     try:
-        inp = SubscriptionInput.model_validate(data)
+        state = billing.start_subscription(
+            terms, start, tz=tz, quantity=inp.quantity, no_trial=inp.no_trial,
+            no_setup_fee=inp.no_setup_fee)
+    except BillingError as exc:
+        raise ValidationFailed({"_": str(exc)}) from None
+    sub = Subscription(contact_id=inp.contact_id, plan_id=plan.id, quantity=state.quantity,
+                       amount=inp.amount, start=state.start, timezone=tz, invoice_count=0,
+                       created_at=now, updated_at=now, updated_by=ctx.operator)
+    _store(sub, terms, state, now)
+    session.add(sub)
+    session.flush()
+    rows = _catch_up(session, ctx, sub, now, now)
+    session.flush()
+    return sub, plan, terms, rows
+
+
+def _validate_input(data: dict[str, Any]) -> SubscriptionInput:
+    try:
+        return SubscriptionInput.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(input_errors(exc)) from None
+
+
+def create_subscription(ctx: ServiceContext, data: dict[str, Any], *,
+                        now: datetime | None = None) -> SubscriptionCreated:
+    """Subscribe a contact to a plan (its newest version unless a version id is given); the
+    invoices due by now (setup fee, first period) are stored at once and returned."""
+    inp = _validate_input(data)
     now = now or utcnow()
     with ctx.db.transaction() as session:
-        require(session, ctx, WRITE)
-        if session.get(Contact, inp.contact_id) is None:
-            raise ValidationFailed({"contact_id": _("No such contact.")})
-        plan = _resolve_plan(session, inp.plan, inp.plan_id)
-        tz = account_timezone(session)
-        start = _moment(inp.start, tz, "start") if inp.start else now
-        terms = plan_terms(plan, inp.amount)
-        try:
-            state = billing.start_subscription(
-                terms, start, tz=tz, quantity=inp.quantity, no_trial=inp.no_trial,
-                no_setup_fee=inp.no_setup_fee)
-        except BillingError as exc:
-            raise ValidationFailed({"_": str(exc)}) from None
-        sub = Subscription(contact_id=inp.contact_id, plan_id=plan.id, quantity=state.quantity,
-                           amount=inp.amount, start=state.start, timezone=tz, invoice_count=0,
-                           created_at=now, updated_at=now, updated_by=ctx.operator)
-        _store(sub, terms, state, now)
-        session.add(sub)
-        session.flush()
+        sub, *_ = _create(session, ctx, inp, now)
         audit.record(session, ctx, "subscription", sub.id, "create", None,
                      {**_snapshot(sub), "contact_id": sub.contact_id,
                       "start": sub.start.isoformat(), "no_trial": inp.no_trial,
-                      "no_setup_fee": inp.no_setup_fee})
-        return _out(session, sub, now)
+                      "no_setup_fee": inp.no_setup_fee, "invoice_count": sub.invoice_count})
+        created = session.scalars(select(Invoice).where(Invoice.subscription_id == sub.id)
+                                  .order_by(Invoice.issued, Invoice.id))
+        out = _out(session, sub, now)
+        return SubscriptionCreated(**out.model_dump(),
+                                   invoices=[invoice_out(i) for i in created])
+
+
+UPCOMING = 3  # invoices after those due at creation shown by the preview
+
+
+def preview_subscription(ctx: ServiceContext, data: dict[str, Any], *,
+                         now: datetime | None = None) -> SubscriptionPreview:
+    """What `create_subscription` would do — computed by the same code and rolled back:
+    the invoices stored at once, the next ones, trial end and first period."""
+    inp = _validate_input(data)
+    now = now or utcnow()
+    try:
+        with ctx.db.transaction() as session:
+            sub, plan, terms, rows = _create(session, ctx, inp, now)
+            state = _state(sub)
+            by_terms = {id(terms): plan}
+            upcoming = [_invoice_preview(step.invoice, by_terms, terms) for step in
+                        itertools.islice(billing.project(terms, state, _FAR), UPCOMING)]
+            due_now = [InvoicePreview(
+                issued=r["issued"], period_start=r["period_start"], period_end=r["period_end"],
+                amount=r["amount"], vat_amount=r["vat_amount"], currency=r["currency"],
+                plan_name=plan.name, plan_version=plan.version,
+                lines=[InvoicePreviewLine(kind=line["kind"], text=line["text"],
+                                          amount=line["gross"]) for line in r["lines"]])
+                for r in rows]
+            first = next((i for i in due_now + upcoming if i.period_start is not None
+                          and i.period_start == state.first_period_start), None)
+            raise _RollBack(SubscriptionPreview(
+                plan_name=plan.name, plan_version=plan.version, currency=plan.currency,
+                start=state.start, timezone=sub.timezone,
+                state=billing_status(state, now, False), trial_start=state.trial_start,
+                trial_end=state.trial_end, first_period_start=state.first_period_start,
+                first_period_end=first.period_end if first else None, due_now=due_now,
+                upcoming=upcoming, expires=billing.projected_expiry(terms, state)))
+    except _RollBack as done:
+        return done.result
 
 
 def _load_for_write(session: Session, ctx: ServiceContext, subscription_id: int,
@@ -264,22 +363,22 @@ def preview_cancellation(ctx: ServiceContext, subscription_id: int, *,
     with ctx.db.reading() as session:
         require(session, ctx, READ)
         sub = _get(session, subscription_id)
-        _plan, terms = _terms(session, sub)
+        plan, terms = _terms(session, sub)
+        pending_plan, move = _move(session, sub)
         at = _moment(at, sub.timezone, "at")
         state = _state(sub)
         _check_cancellable(sub, terms, state, at)
         try:
-            p = billing.cancellation_preview(terms, state, at)
+            p = billing.cancellation_preview(terms, state, at, move)
+            steps = list(billing.project(terms, p.state, _FAR, move))
         except BillingError as exc:
             raise _refuse(str(exc)) from None
+        by_terms = {id(terms): plan, **({id(move.terms): pending_plan} if move else {})}
         return CancellationPreview(
             requested_at=p.requested_at, expires=p.expires,
             last_period_start=p.last_period_start, last_period_end=p.last_period_end,
             last_period_prorated=p.last_period_prorated,
-            invoices=[InvoicePreview(issued=i.issued, period_start=i.period_start,
-                                     period_end=i.period_end, amount=i.amount,
-                                     vat_amount=i.vat_amount, currency=i.currency)
-                      for i in p.invoices])
+            invoices=[_invoice_preview(step.invoice, by_terms, step.terms) for step in steps])
 
 
 def _check_cancellable(sub, terms, state, at) -> None:
@@ -383,8 +482,9 @@ def reactivate_subscription(ctx: ServiceContext, subscription_id: int, *,
 
 
 def _catch_up(session: Session, ctx: ServiceContext, sub: Subscription, upto: datetime,
-              now: datetime) -> None:
-    """Issue what the billing run would have issued up to `upto` (same code path)."""
+              now: datetime) -> list[dict[str, Any]]:
+    """Issue what the billing run would have issued up to `upto` (same code path); the
+    inserted invoice rows."""
     cache = TermsCache()
     cache.load(session, {sub.plan_id} | ({sub.pending_plan_id} if sub.pending_plan_id
                                          else set()))
@@ -393,6 +493,7 @@ def _catch_up(session: Session, ctx: ServiceContext, sub: Subscription, upto: da
         session.connection().execute(Invoice.__table__.insert(), adv.invoices)
     for key, value in adv.values.items():
         setattr(sub, key, value)
+    return adv.invoices
 
 
 def change_plan(ctx: ServiceContext, subscription_id: int, *, plan: str | None = None,
@@ -490,11 +591,12 @@ def _change_plan(session: Session, ctx: ServiceContext, subscription_id: int, *,
     out = _finish(session, ctx, sub, "change_plan", before, now,
                   {"timing": timing, "compensation": compensation,
                    "new_plan_id": new_plan.id})
-    per_period = price(new_terms.amount * _state(sub).quantity, new_terms.vat,
-                       new_terms.amount_incl_vat).gross
-    return PlanChangeResult(subscription=out, change_at=change_at, invoice=invoice_out_,
-                            new_plan_name=new_plan.name, new_period_amount=per_period,
-                            currency=new_plan.currency)
+    return PlanChangeResult(
+        subscription=out, change_at=change_at, invoice=invoice_out_,
+        new_plan_name=new_plan.name, new_plan_version=new_plan.version,
+        new_period_amount=period_amount(new_terms, _state(sub).quantity),
+        period_text=per_period_text(new_terms.schedule_type, new_terms.interval_length),
+        currency=new_plan.currency)
 
 
 def _billed_for(session: Session, sub: Subscription, at: datetime) -> tuple[int, int]:

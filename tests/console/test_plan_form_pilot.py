@@ -41,9 +41,9 @@ def admin(seeded):
 
 
 def subscribe(ctx, handle: str = "gold"):
+    start = datetime(2026, 3, 14, 10, tzinfo=BERLIN)
     return subscription_service.create_subscription(
-        ctx, {"contact_id": 1, "plan": handle, "start": datetime(2026, 3, 14, 10,
-                                                                tzinfo=BERLIN)})
+        ctx, {"contact_id": 1, "plan": handle, "start": start}, now=start)
 
 
 async def open_form(pilot, ctx, plan=None, **kwargs) -> PlanForm:

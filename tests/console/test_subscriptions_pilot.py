@@ -103,8 +103,9 @@ async def test_change_plan_previews_then_confirms(billed):
         await type_text(pilot, "gold-yearly")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        banner = str(form.query_one("#form-banner", Static).render())
-        assert "Preview" in banner and "Moves to the new plan on" in banner
+        preview = str(form.query_one("#change-preview", Static).render())
+        assert "Preview" in preview and "Moves to the new plan on" in preview
+        assert "per year" in preview
         assert subscription_service.get_subscription(
             ctx, screen.subscription_id).pending_plan_id is None  # a preview writes nothing
         await pilot.press("ctrl+s")
@@ -128,7 +129,11 @@ async def test_add_subscription_from_the_card(billed):
         await settle(pilot)
         assert isinstance(pilot.app.screen, NewSubscriptionForm)
         await type_text(pilot, "starter")
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s")  # the preview first
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, NewSubscriptionForm)
+        assert "Trial until" in str(pilot.app.screen.query_one("#new-preview").render())
+        await pilot.press("ctrl+s")  # the same values: create it
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, SubscriptionScreen)

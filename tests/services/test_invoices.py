@@ -16,7 +16,7 @@ def billed(admin, agent):
     plans.create_plan(admin, {**MONTHLY_1ST, "vat": "0.19", "amount_incl_vat": False,
                               "setup_fee": 5000, "setup_fee_handling": "first"})
     s = subs.create_subscription(agent, {"contact_id": contact(agent), "plan": "gold",
-                                         "start": berlin(2026, 3, 1)})
+                                         "start": berlin(2026, 3, 1)}, now=berlin(2026, 3, 1))
     run_billing(agent, berlin(2026, 4, 30).date())
     return s
 

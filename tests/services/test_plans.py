@@ -88,7 +88,7 @@ def test_edit_in_place_changes_allowed_fields_and_refuses_the_rest(admin):
 def test_new_version_for_new_subscribers_only_keeps_existing_ones(admin):
     plans.create_plan(admin, MONTHLY_1ST)
     s = subs.create_subscription(admin, {"contact_id": contact(admin), "plan": "gold",
-                                         "start": berlin(2026, 3, 14, 10)})
+                                         "start": berlin(2026, 3, 14, 10)}, now=berlin(2026, 3, 14, 10))
     res = plans.create_plan_version(admin, "gold", {"amount": 12000}, scope="new_only")
     assert (res.plan.version, res.plan.state, res.superseded, res.subscribers_moving) == (
         2, "active", [1], 0)
@@ -100,7 +100,7 @@ def test_new_version_for_new_subscribers_only_keeps_existing_ones(admin):
 def test_new_version_for_existing_subscribers_moves_them_at_their_next_period(admin):
     plans.create_plan(admin, MONTHLY_1ST)
     s = subs.create_subscription(admin, {"contact_id": contact(admin), "plan": "gold",
-                                         "start": berlin(2026, 3, 14, 10)})
+                                         "start": berlin(2026, 3, 14, 10)}, now=berlin(2026, 3, 14, 10))
     assert plans.count_affected_subscribers(admin, "gold").total == 1
     res = plans.create_plan_version(admin, "gold", {"amount": 12000}, scope="new_and_existing",
                                     now=berlin(2026, 4, 10))

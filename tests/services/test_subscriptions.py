@@ -22,7 +22,10 @@ def _sub(ctx, **extra):
 def test_create_places_the_first_period_with_the_engine(agent, gold):
     s = _sub(agent, quantity=2)
     assert (s.state, s.quantity, s.plan_handle, s.plan_version) == ("active", 2, "gold", 1)
-    assert s.next_invoice_at == berlin(2026, 3, 14, 10)
+    # The invoice due at the start is stored at creation (14–31 Mar: 18/31 of 2 × 100.00).
+    assert [(i.number, i.period_start, i.amount) for i in s.invoices] == [
+        (f"{s.id:06d}-0001", berlin(2026, 3, 14, 10), 11613)]
+    assert s.invoice_count == 1 and s.next_invoice_at == berlin(2026, 4, 1)
     assert s.timezone == "Europe/Berlin"
 
 
@@ -67,8 +70,8 @@ def test_cancel_mid_month_pends_until_period_end_with_preview(agent, gold):
     preview = subs.preview_cancellation(agent, s.id, at=berlin(2026, 5, 16, 12))
     assert preview.expires == berlin(2026, 6, 1)
     assert preview.last_period_start == berlin(2026, 5, 1)
-    # Nothing billed yet: the preview lists the invoices still to come until the expiry.
-    assert [i.amount for i in preview.invoices] == [5806, 10000, 10000]
+    # The first invoice was stored at creation: the preview lists those still to come.
+    assert [i.amount for i in preview.invoices] == [10000, 10000]
     c = subs.cancel_subscription(agent, s.id, at=berlin(2026, 5, 16, 12),
                                  now=berlin(2026, 5, 16, 12))
     assert (c.state, c.expires) == ("pending_cancellation", berlin(2026, 6, 1))
@@ -84,7 +87,7 @@ def test_cancel_with_notice_period_runs_past_the_current_period(admin, agent):
     plans.create_plan(admin, {"handle": "gold", "name": "Gold", "amount": 10000,
                               "schedule_type": "month_startdate", "notice_periods": 1})
     s = subs.create_subscription(agent, {"contact_id": contact(agent), "plan": "gold",
-                                         "start": berlin(2025, 1, 15)})
+                                         "start": berlin(2025, 1, 15)}, now=berlin(2025, 1, 15))
     c = subs.cancel_subscription(agent, s.id, at=berlin(2025, 3, 2), now=berlin(2025, 3, 2))
     assert c.expires == berlin(2025, 4, 15)
 
@@ -103,7 +106,7 @@ def test_expire_now_stops_billing(agent, gold):
     e = subs.expire_subscription(agent, s.id, now=berlin(2026, 4, 10))
     assert (e.state, e.expire_reason, e.expires) == ("expired", "ondemand", berlin(2026, 4, 10))
     summary = run_billing(agent, berlin(2026, 12, 31).date())
-    assert summary.invoices == 2  # 14 Mar–1 Apr and April, issued before the expiry
+    assert summary.invoices == 1  # April (14 Mar–1 Apr was stored at creation)
     with pytest.raises(ValidationFailed):
         subs.expire_subscription(agent, s.id, now=berlin(2026, 4, 11))
 

@@ -97,12 +97,15 @@ def test_short_calendar_notice_from_cancellation_still_runs_to_period_end():
     assert sim.subscription.expires == berlin(2025, 3, 15, 10)
 
 
-def test_calendar_notice_after_current_is_rounded_up_to_a_period_end():
-    terms = monthly(notice_period_length=10, notice_period_unit="days")
+@pytest.mark.parametrize("after_current", [True, False])
+def test_calendar_notice_runs_from_the_cancellation_whatever_after_current_says(after_current):
+    # SPEC §7.1 rule 7: 2 Mar + 20 days = 22 Mar, past the period end 15 Mar: the last period
+    # 15 Mar → 22 Mar is billed prorated (8 of the 31 days of 15 Mar → 15 Apr, start day full).
+    terms = monthly(notice_period_length=20, notice_period_unit="days",
+                    notice_periods_after_current=after_current)
     sim = simulate(terms, START, date(2025, 6, 1), cancel_at=CANCEL)
-    assert sim.subscription.expires == berlin(
-        2025, 4, 15, 10
-    )  # 15 Mar + 10 days → end of that period
+    assert sim.subscription.expires == berlin(2025, 3, 22, 10)
+    assert summary(sim)[-1] == (berlin(2025, 3, 15, 10), berlin(2025, 3, 22, 10), 2258)
 
 
 def test_fixation_periods_guarantee_paid_periods_from_the_first_period():
@@ -113,7 +116,7 @@ def test_fixation_periods_guarantee_paid_periods_from_the_first_period():
     assert len(sim.invoices) == 3
 
 
-def test_fixation_counts_a_prorated_first_period_unless_full_periods_are_required():
+def test_fixation_after_a_partial_first_period_ends_n_whole_periods_after_the_start():
     start, cancel_at = berlin(2026, 3, 14), berlin(2026, 3, 20)
     partial_counts = simulate(
         monthly_day1(fixation_periods=3), start, date(2026, 9, 1), cancel_at=cancel_at
@@ -124,7 +127,10 @@ def test_fixation_counts_a_prorated_first_period_unless_full_periods_are_require
         date(2026, 9, 1),
         cancel_at=cancel_at,
     )
-    assert partial_counts.subscription.expires == berlin(2026, 6, 1)
+    # Reepay: false → 14 Mar + 3 months = 14 Jun, the last period 1–14 Jun prorated (13/30);
+    # true → the end of the period containing 14 Jun.
+    assert partial_counts.subscription.expires == berlin(2026, 6, 14)
+    assert [i.amount for i in partial_counts.invoices] == [5806, 10000, 10000, 4333]
     assert full_only.subscription.expires == berlin(2026, 7, 1)
     assert [i.amount for i in full_only.invoices] == [5806, 10000, 10000, 10000]
 

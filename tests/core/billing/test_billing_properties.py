@@ -147,7 +147,7 @@ def test_simulate_agrees_with_a_billing_run_at_arbitrary_moments(
 
 @FAST
 @given(plan_terms(contract_terms=False), starts, st.integers(0, 400))
-def test_cancellation_expires_after_the_request_at_a_period_end_unless_notice_ran_from_it(
+def test_cancellation_expires_at_a_period_end_unless_notice_or_fixation_ends_inside_one(
     terms, start, cancel_day
 ):
     start = start.replace(tzinfo=BERLIN)
@@ -155,8 +155,16 @@ def test_cancellation_expires_after_the_request_at_a_period_end_unless_notice_ra
     _, state = bill_until(terms, start_subscription(terms, start), at)
     preview = cancellation_preview(terms, state, at)
     assert preview.expires >= at
-    notice_from_t = not terms.notice_periods_after_current and terms.notice_periods > 0
-    if not notice_from_t:
+    # Only a notice running from t (notice_periods not after the current period, or any
+    # calendar notice) or a fixation after a partial first period (not fixation_periods_full)
+    # can end inside a period (SPEC §7.1 rule 7).
+    notice_from_t = (not terms.notice_periods_after_current and terms.notice_periods > 0) or bool(
+        terms.notice_period_length)
+    partial_first = (state.anchor is not None and state.first_period_start is not None
+                     and state.first_period_start < state.anchor)
+    fixation_inside = bool(terms.fixation_periods) and not terms.fixation_periods_full and (
+        partial_first)
+    if not (notice_from_t or fixation_inside):
         assert not preview.last_period_prorated
     last_plan = [i for i in preview.invoices if i.kind == "plan"]
     if last_plan:

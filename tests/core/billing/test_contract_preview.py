@@ -43,11 +43,11 @@ def test_contract_with_renewals_minimum_and_notice_after_the_current_period():
     # of the ruler is outside it).
     assert [local(e) for e in p.contract_ends] == [datetime(2027, 3, 14, 10),
                                                    datetime(2027, 9, 14, 10)]
-    # Cancelled in January: period ends Feb 1, + 1 month notice = Mar 1 ≤ Mar 14. Cancelled
-    # on Feb 1, the notice runs to Apr 1 and the contract renews until Sep 14.
+    # The notice runs from the cancellation (SPEC §7.1 rule 7): cancelled by 14 Feb, + 1 month
+    # ≤ Mar 14; a minute later the contract renews until Sep 14 (cancel by 14 Aug for that).
     assert [(local(d), local(e)) for d, e in p.notice_deadlines] == [
-        (datetime(2027, 1, 31, 23, 59), datetime(2027, 3, 14, 10)),
-        (datetime(2027, 7, 31, 23, 59), datetime(2027, 9, 14, 10))]
+        (datetime(2027, 2, 14, 9, 59), datetime(2027, 3, 14, 10)),
+        (datetime(2027, 8, 14, 9, 59), datetime(2027, 9, 14, 10))]
     assert local(p.earliest_end) == datetime(2027, 3, 14, 10)
     assert p.fixed_end is None
     kinds = [m.kind for m in p.marks]
@@ -64,7 +64,7 @@ def test_the_deadline_is_the_engines_edge():
     deadline, end = p.notice_deadlines[0]
     state = start_subscription(t, berlin(2026, 3, 14, 10))
     assert cancellation_expiry(t, state, deadline) == end
-    assert cancellation_expiry(t, state, berlin(2027, 2, 1)) > end  # a minute later
+    assert cancellation_expiry(t, state, berlin(2027, 2, 14, 10, 1)) > end  # a minute later
 
 
 def test_no_contract_notice_in_periods_and_fixation():
