@@ -50,7 +50,7 @@ def _store_old_expiry(db, sub_id, old_expiry):
 
 def test_pending_cancellations_get_the_corrected_expiry_and_an_audit_record(db, admin,
                                                                             migration):
-    assert migration.down_revision == "0003"
+    assert migration.down_revision == "0005"
     plans.create_plan(admin, YEARLY_CONTRACT)
     plans.create_plan(admin, FIXATION)
     plans.create_plan(admin, {**FIXATION, "handle": "plain", "fixation_periods": 0})
