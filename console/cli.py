@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=_("database URL or SQLite file (default: KONTOR_DATABASE_URL, "
                                   "then a file in the XDG data directory)"))
     p.add_argument("--operator", help=_("act as this operator (default: your OS login)"))
-    p.add_argument("--lang", help=_("interface language: en or de (default: from the "
+    p.add_argument("--lang", help=_("interface language: en, de or it (default: from the "
                                     "environment)"))
     p.add_argument("--demo", action="store_true",
                    help=_("open a throwaway database filled with demo data"))

@@ -15,7 +15,7 @@ from babel.numbers import format_decimal as _fmt_decimal
 
 DOMAIN = "kontor"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-SUPPORTED = ("en", "de")
+SUPPORTED = ("en", "de", "it")
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 # Times are stored in UTC and shown in the account's time zone.
@@ -76,7 +76,7 @@ def _local(value):
 
 
 def _babel_locale() -> Locale:
-    return Locale.parse({"de": "de_DE", "en": "en_GB"}.get(_language, "en_GB"))
+    return Locale.parse({"de": "de_DE", "en": "en_GB", "it": "it_IT"}.get(_language, "en_GB"))
 
 
 def format_date(value: date | None) -> str:

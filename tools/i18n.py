@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "core" / "locale"
 POT = LOCALE / "kontor.pot"
-LANGS = ("de",)
+LANGS = ("de", "it")
 
 
 def main() -> int:

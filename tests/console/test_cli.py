@@ -229,6 +229,20 @@ def test_help_texts_follow_the_language(capsys):
         main(["--lang", "en", "--help"])
     assert done.value.code == 0
     assert "usage: kontor" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        main(["--lang", "it", "--help"])
+    assert done.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Console di backoffice da tastiera." in out
+    assert "lingua dell'interfaccia: en, de o it (predefinita: dall'ambiente)" in out
+    assert "subscriptions abbonamenti" in out
+
+
+def test_a_command_speaks_italian(capsys, dbfile):
+    code, out, err = run(capsys, "--db", dbfile, "--operator", "boss", "--lang", "it",
+                         "demo-data", "--contacts", "5", "--plans", "0")
+    assert (code, err) == (0, "")
+    assert out.strip().splitlines()[-1] == "5 contatti nel database."
 
 
 @pytest.fixture
