@@ -25,6 +25,8 @@ def _clean_env(monkeypatch, tmp_path):
 @pytest.fixture
 def kontor(capsys, tmp_path):
     db = str(tmp_path / "k.db")
+    assert main(["--db", db, "--operator", "admin", "db", "init"]) == 0
+    capsys.readouterr()
 
     def run(*argv: str, operator: str = "admin") -> tuple[int, str, str]:
         code = main(["--db", db, "--operator", operator, *argv])
