@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from sqlalchemy import delete, func, select
 
 from core.db import Database
