@@ -12,8 +12,9 @@ Why a run killed at any moment and re-run ends exactly like one uninterrupted ru
   from two runs racing; subscription updates are version-checked and a chunk that lost a race
   is rolled back and redone.
 
-Speed (docs/billing.md, "Performance"): plain renewals take the engine's fast path
-(`PlainRenewals`) on the stored state; on SQLite the chunk's rows are read and written
+Speed (docs/billing.md, "Performance"): renewals of full periods (also with a fixed count,
+a fixed term, a pending cancellation or a same-schedule version move) take the engine's fast
+path (`PlainRenewals`) on the stored state; on SQLite the chunk's rows are read and written
 straight through the DB-API, renewals use a slim UPDATE, and in a large run a worker process
 (core.services.billing_worker) reads and computes the next chunks while this process writes.
 Only this process writes, one transaction per chunk, so none of the above changes.
@@ -205,7 +206,8 @@ def advance(sub: Any, terms_for: Callable[[int, int | None], PlanTerms], upto: d
             now: datetime, operator: str, *, fast: bool = False) -> Advanced:
     """Bill one subscription row up to `upto` with the engine, applying a pending plan move
     at the start of its period (the same loop as core.billing.simulate). With `fast` (and a
-    `TermsCache` as `terms_for`) a plain renewal takes the engine's `PlainRenewals` path."""
+    `TermsCache` as `terms_for`) the renewal of full periods takes the engine's
+    `PlainRenewals` path (with the pending move, if any)."""
     pending_id, pending_at = sub.pending_plan_id, sub.pending_change_at
     if fast and (pending_id is None) == (pending_at is None):
         data = dict(sub.billing_state)
