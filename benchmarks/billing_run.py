@@ -24,8 +24,9 @@ Populations (each subscription bills one month, June, in the run):
 - `mixed`: half plain, half general.
 
 `--compare` builds a plain and a general database and runs them alternately `--repeat`
-times, printing every run, the medians and `ratio_general_to_plain` (of periods per
-second). `--db-url postgresql+psycopg://postgres@127.0.0.1:5432/kontor_bench_h4` runs on
+times, printing every run, the medians, `ratio_general_to_plain` (of the median periods per
+second) and `pair_ratios` / `median_pair_ratio` (each general run over the plain run just
+before it, which a shared machine's changing load disturbs less). `--db-url postgresql+psycopg://postgres@127.0.0.1:5432/kontor_bench_h4` runs on
 PostgreSQL: that database is created (dropped first if it exists) for each run and dropped
 afterwards.
 """
@@ -333,12 +334,16 @@ def _compare(args) -> dict:
             shutil.rmtree(tmp, ignore_errors=True)
     medians = {p: statistics.median(r["periods_per_second"] for r in rs)
                for p, rs in runs.items()}
+    # Each general run against the plain run just before it: robust to the load changing.
+    pairs = [round(g["periods_per_second"] / p["periods_per_second"], 3)
+             for p, g in zip(runs["plain"], runs["general"], strict=True)]
     return {"compare": True, "database": "postgresql" if args.db_url else "sqlite",
             "subscriptions": args.subscriptions, "repeat": args.repeat,
             "periods_per_second": {p: [r["periods_per_second"] for r in rs]
                                    for p, rs in runs.items()},
             "median_periods_per_second": medians,
             "ratio_general_to_plain": round(medians["general"] / medians["plain"], 3),
+            "pair_ratios": pairs, "median_pair_ratio": statistics.median(pairs),
             "runs": runs}
 
 
