@@ -316,6 +316,11 @@ _SLIM_COLS = ("billing_state", "next_billing_at", "current_period_start", "curre
 _slim = itemgetter(*(_UPDATE_COLS.index(c) for c in _SLIM_COLS), 14, 15, 16)
 _SQLITE_UPDATE_SLIM = (f"UPDATE subscriptions SET {', '.join(c + ' = ?' for c in _SLIM_COLS)}, "
                        "row_version = ? WHERE id = ? AND row_version = ?")
+# A renewal that applied a version move changes the plan and the pending move, but (when the
+# fast path took it and they equal the values read) not the status, expiry or cancellation.
+_MOVED_COLS = _SLIM_COLS + ("plan_id", "pending_plan_id", "pending_change_at")
+_SQLITE_UPDATE_MOVED = (f"UPDATE subscriptions SET {', '.join(c + ' = ?' for c in _MOVED_COLS)}"
+                        ", row_version = ? WHERE id = ? AND row_version = ?")
 # The due rows, read straight through the DB-API: columns 0–9 as in _SELECT_DUE, then the
 # stored values of the columns a slim update leaves out.
 _SQLITE_SELECT = ("SELECT id, contact_id, plan_id, amount, billing_state, pending_plan_id, "
@@ -428,12 +433,14 @@ class _RawRow:
 class ChunkResult:
     """A computed chunk: the INSERT rows, the slim and full UPDATE rows, and its counts."""
 
-    __slots__ = ("amounts", "counts", "first_id", "full", "invoices", "last_id", "n", "slim")
+    __slots__ = ("amounts", "counts", "first_id", "full", "invoices", "last_id", "moved", "n",
+                 "slim")
 
     def __init__(self, rows: list[tuple]) -> None:
         self.n, self.first_id, self.last_id = len(rows), rows[0][0], rows[-1][0]
         self.invoices: list[tuple] = []
         self.slim: list[tuple] = []
+        self.moved: list[tuple] = []  # slim columns plus plan and pending move
         self.full: list[tuple] = []
         self.counts = {"invoices": 0, "periods": 0, "setup_fees": 0, "moves": 0}
         self.amounts: dict[str, int] = {}
@@ -469,6 +476,7 @@ class SqliteChunks:
     def compute(self, rows: list[tuple], now: datetime) -> ChunkResult:
         out = ChunkResult(rows)
         invoices, slim, full, amounts = out.invoices, out.slim, out.full, out.amounts
+        moved = out.moved
         upto, operator, fast, terms = self.upto, self.operator, self.fast, self.terms
         rendered, loads, dumps = self._rendered, _json_loads, _json_dumps
         renewals: dict[tuple[int, int | None], PlainRenewals] = {}
@@ -528,12 +536,14 @@ class SqliteChunks:
                     new_reason = _expire_reason(billed, expire_reason)
                 # Of the columns a slim update leaves out, write those that differ from
                 # what was read (the general path compares the same way).
-                if (new_status, new_expires, new_reason, new_cancelled, new_plan,
-                        new_pending, new_pending_at) == (status, expires, expire_reason,
-                                                         cancelled_at, plan_id, pending_id,
-                                                         pending_at):
+                same = (new_status, new_expires, new_reason, new_cancelled) == (
+                    status, expires, expire_reason, cancelled_at)
+                if same and switch is None:
                     slim.append((dumps(data), next_sql, start_sql, end_sql, seq, now_sql,
                                  operator, rv + 1, sid, rv))
+                elif same:
+                    moved.append((dumps(data), next_sql, start_sql, end_sql, seq, now_sql,
+                                  operator, new_plan, None, None, rv + 1, sid, rv))
                 else:
                     if new_pending_at is not None:
                         new_pending_at = _sqlite_ts(parsed[new_pending_at])
@@ -569,7 +579,8 @@ def _write_chunk_sqlite(session: Session, ctx: ServiceContext, upto: datetime,
     try:
         if result.invoices:
             cur.executemany(_SQLITE_INSERT, result.invoices)
-        for sql, params in ((_SQLITE_UPDATE_SLIM, result.slim), (_SQLITE_UPDATE, result.full)):
+        for sql, params in ((_SQLITE_UPDATE_SLIM, result.slim),
+                            (_SQLITE_UPDATE_MOVED, result.moved), (_SQLITE_UPDATE, result.full)):
             if params:
                 cur.executemany(sql, params)
                 if cur.rowcount != len(params):
