@@ -528,28 +528,61 @@ class RenewalCache:
         return self._tokens
 
 
+class Renewed:
+    """What `PlainRenewals.bill` billed, and what the billing run stores for the state it
+    leaves: exactly `state_columns` of that state at `upto` (engine terms: `status_at`,
+    `next_due_at`, `expires`, `expire_reason`, `cancelled_at`).
+
+    `switch` is the index in `periods` of the first period billed on the pending move's terms
+    (the move was applied before it), None when the move (if any) is still pending."""
+
+    __slots__ = ("cancelled_at", "expire_reason", "expires", "next_due", "periods", "status",
+                 "switch")
+
+    def __init__(self, periods: list[PlainPeriod], status: str, next_due: datetime | None,
+                 expires: datetime | None, expire_reason: str | None,
+                 cancelled_at: datetime | None, switch: int | None) -> None:
+        self.periods, self.status, self.next_due = periods, status, next_due
+        self.expires, self.expire_reason, self.cancelled_at = expires, expire_reason, cancelled_at
+        self.switch = switch
+
+
 class PlainRenewals:
     """The fast path of `bill_until` for one plan's terms, on the stored state.
 
-    Most invoices of a billing run are the plain renewal of a full period: no trial, setup fee,
-    first partial period, cancellation, fixed term or plan move involved. For those the state
-    only moves on by whole periods, every subscription sharing an anchor shares the periods,
-    and the invoice is a function of (plan, zone, anchor, period start, quantity) — so it is
-    computed once and cached, and the state is updated in its storage form
+    Most invoices of a billing run are the renewal of a full period: no trial, setup fee or
+    first partial period involved, and no expiry inside the period. For those the state only
+    moves on by whole periods, every subscription sharing an anchor shares the periods, and the
+    invoice is a function of (plan, zone, anchor, period start, quantity) — so it is computed
+    once and cached, and the state is updated in its storage form
     (`SubscriptionState.to_storage_dict`) without building a `SubscriptionState`.
 
-    `bill` either does exactly what `bill_until` + `to_storage_dict` do (same invoices, same
-    stored state, status "active", next due moment = the new next_period_start) or declines
-    and leaves the data untouched; `tests/core/billing/test_fast_path.py` checks that on
-    random plans and states.
+    That covers renewing plans and also, reading the *stored* `cancel_expires` and
+    `fixed_expires` (never recomputing a cancellation or term rule):
+    - a `fixed_count` not yet reached (the period reaching it sets `fixed_expires` to its end,
+      as `_bill_period` does);
+    - a fixed term (contract_end, life time) or a pending cancellation whose expiry is not
+      inside a period to bill (at a period end the last full period is billed and the state
+      then expires, as in the general path; inside one it declines: prorated last period);
+    - a pending plan move (`move`: its moment and the new terms' `PlainRenewals`), applied as
+      the billing run applies it — before the first invoice due at or after its moment — when
+      `apply_version` leaves the state as it is (same schedule, the new `fixed_count` not used
+      up): the periods from then on are billed on the new terms. Otherwise it declines.
+
+    `bill` either does exactly what the billing run's general path does (`next_invoice` loop
+    with `apply_version`, then `to_storage_dict` and `state_columns`) or declines and leaves
+    the data untouched; `tests/core/billing/test_fast_path.py` checks that on random plans
+    and states.
     """
 
     def __init__(self, terms: PlanTerms, cache: RenewalCache | None = None):
         self.terms = terms
-        # Only renewing, scheduled plans: fixed_count and contract_end change fixed_expires.
-        self.applies = terms.schedule_type != "manual" and terms.duration == "renew"
+        # Scheduled plans only (manual plans bill nothing automatically).
+        self.applies = terms.schedule_type != "manual"
+        self.fixed_count = terms.fixed_count if terms.duration == "fixed_count" else None
         self._cache = cache or RenewalCache()
         self._token = self._cache.token()
+        self._same: dict[int, bool] = {}
 
     def _moment(self, value: Any) -> datetime | None:
         """`value` parsed when it is a moment in storage form (cached), else None."""
@@ -561,18 +594,28 @@ class PlainRenewals:
             moments[value] = moment
         return moment
 
-    def bill(self, data: dict[str, Any], upto: datetime) -> list[PlainPeriod] | None:
+    def _keeps_state(self, new: PlainRenewals) -> bool:
+        """`apply_version` to `new` leaves the state unchanged (same schedule), bar the
+        fixed_count check done per state."""
+        same = self._same.get(new._token)
+        if same is None:
+            same = self._same[new._token] = (
+                new.applies and new._cache is self._cache
+                and self.terms.same_schedule(new.terms))
+        return same
+
+    def bill(self, data: dict[str, Any], upto: datetime,
+             move: tuple[datetime, PlainRenewals] | None = None) -> Renewed | None:
         """Bill `data` (a stored state, as `to_storage_dict` wrote it) up to the aware moment
-        `upto` when there is at least one invoice due and every one is a plain renewal:
-        update `data` in place to the stored form of the state `bill_until` ends with and
-        return the periods billed. Otherwise return None and leave `data` as it was."""
+        `upto` when there is at least one invoice due and every one is a full period: update
+        `data` in place to the stored form of the state the general path ends with and return
+        the periods billed and the state's columns. `move` is a pending plan move (its aware
+        moment, the new terms' `PlainRenewals` sharing this one's cache). Otherwise return
+        None and leave `data` as it was."""
         if (
             not self.applies
             or tuple(data) != _STORAGE_FIELDS  # every field, in order: exactly the stored form
             or data["setup_fee_billed"] is not True  # no setup fee owed (line or invoice)
-            or data["cancelled_at"] is not None
-            or data["cancel_expires"] is not None
-            or data["fixed_expires"] is not None  # no end: every period is full
         ):
             return None
         tz, quantity, count = data["tz"], data["quantity"], data["periods_invoiced"]
@@ -586,7 +629,8 @@ class PlainRenewals:
         if p is None or p > upto:
             return None
         # The moments carried over unchanged must already be in storage form, and the
-        # subscription has started and left any trial by p (so it is "active" at upto).
+        # subscription has started and left any trial by p (so it is neither pending nor in
+        # trial at upto).
         start = moments.get(start) or self._moment(start)
         if start is None or start > p:
             return None
@@ -597,27 +641,85 @@ class PlainRenewals:
             trial_end = moments.get(trial_end) or self._moment(trial_end)
             if trial_end is None or trial_end > p:
                 return None
+        cancelled_at, cancel_expires, fixed_expires = (
+            data["cancelled_at"], data["cancel_expires"], data["fixed_expires"])
+        expires = None
+        if cancelled_at is not None:
+            cancelled_at = moments.get(cancelled_at) or self._moment(cancelled_at)
+            if cancelled_at is None:
+                return None
+        if cancel_expires is not None:
+            cancel_expires = expires = moments.get(cancel_expires) or self._moment(
+                cancel_expires)
+            if cancel_expires is None:
+                return None
+        if fixed_expires is not None:
+            fixed_expires = moments.get(fixed_expires) or self._moment(fixed_expires)
+            if fixed_expires is None:
+                return None
+            if expires is None or fixed_expires < expires:
+                expires = fixed_expires
+        renewer, fixed_count, switch = self, self.fixed_count, None
         cache, token, periods = self._cache.periods, self._token, []
+        fixed_iso = None
         while True:
+            # next_issue_at on the current terms: nothing at or after the expiry, nothing
+            # beyond fixed_count, nothing after upto.
+            if (expires is not None and p >= expires) or p > upto or (
+                    fixed_count is not None and count >= fixed_count):
+                break
+            if move is not None and switch is None and move[0] <= p:
+                # The run applies the move before the first invoice due at or after it.
+                new = move[1]
+                if not self._keeps_state(new) or (
+                        new.fixed_count is not None and count >= new.fixed_count):
+                    return None  # re-anchored, or ended by the new version: general path
+                renewer, fixed_count, switch = new, new.fixed_count, len(periods)
+                cache, token = new._cache.periods, new._token
+                continue
             key = (token, tz, anchor_iso, quantity, p_iso)
             period = cache.get(key)
             if period is None:
-                period = self._period(tz, anchor_iso, quantity, p_iso)
+                period = renewer._period(tz, anchor_iso, quantity, p_iso)
                 if period is None:
                     return None
                 if len(cache) >= self._cache.limit:
                     cache.clear()
                 cache[key] = period
-            if period.start > upto:
-                break
+            if expires is not None and period.end > expires:
+                return None  # the expiry falls inside: a prorated last period
             periods.append(period)
-            p_iso = period.end_iso
+            count += 1
+            p, p_iso = period.end, period.end_iso
+            if fixed_count is not None and count >= fixed_count:
+                # _bill_period: the period reaching fixed_count ends the term at its end
+                # (p ≤ every expiry here, so that is the minimum).
+                fixed_expires, fixed_iso = p, p_iso
+                expires = p
+        if not periods:
+            return None
         last = periods[-1]
         data["next_period_start"] = last.end_iso
         data["current_period_start"] = last.start_iso
         data["current_period_end"] = last.end_iso
-        data["periods_invoiced"] = count + len(periods)
-        return periods
+        data["periods_invoiced"] = count
+        if fixed_iso is not None:
+            data["fixed_expires"] = fixed_iso
+        if expires is None:
+            status = "active" if cancelled_at is None or upto < cancelled_at \
+                else "pending_cancellation"
+            return Renewed(periods, status, p, None, None, cancelled_at, switch)
+        # state_columns of the final state at upto: status_at, next_due_at, expiry.
+        reason = "cancelled" if expires == cancel_expires else "fixed"
+        if upto >= expires:
+            status = reason if reason == "cancelled" else "expired"
+        elif cancelled_at is not None and upto >= cancelled_at:
+            status = "pending_cancellation"
+        else:
+            status = "active"
+        issues = p < expires and (fixed_count is None or count < fixed_count)
+        next_due = p if issues else (expires if expires > upto else None)
+        return Renewed(periods, status, next_due, expires, reason, cancelled_at, switch)
 
     def _period(self, tz: str, anchor_iso: str, quantity: int, p_iso: str) -> PlainPeriod | None:
         """`_bill_period` for a full period from p ≥ anchor, without expiry or setup fee."""

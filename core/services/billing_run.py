@@ -12,8 +12,9 @@ Why a run killed at any moment and re-run ends exactly like one uninterrupted ru
   from two runs racing; subscription updates are version-checked and a chunk that lost a race
   is rolled back and redone.
 
-Speed (docs/billing.md, "Performance"): plain renewals take the engine's fast path
-(`PlainRenewals`) on the stored state; on SQLite the chunk's rows are read and written
+Speed (docs/billing.md, "Performance"): renewals of full periods (also with a fixed count,
+a fixed term, a pending cancellation or a same-schedule version move) take the engine's fast
+path (`PlainRenewals`) on the stored state; on SQLite the chunk's rows are read and written
 straight through the DB-API, renewals use a slim UPDATE, and in a large run a worker process
 (core.services.billing_worker) reads and computes the next chunks while this process writes.
 Only this process writes, one transaction per chunk, so none of the above changes.
@@ -47,7 +48,7 @@ from core.billing import (
     until_moment,
 )
 from core.billing.engine import Invoice as EngineInvoice
-from core.billing.engine import PlainPeriod, PlainRenewals, RenewalCache
+from core.billing.engine import PlainPeriod, PlainRenewals, RenewalCache, Renewed
 from core.errors import Conflict, ValidationFailed
 from core.i18n import _
 from core.models import Invoice, Plan, Setting, Subscription, utcnow
@@ -205,17 +206,20 @@ def advance(sub: Any, terms_for: Callable[[int, int | None], PlanTerms], upto: d
             now: datetime, operator: str, *, fast: bool = False) -> Advanced:
     """Bill one subscription row up to `upto` with the engine, applying a pending plan move
     at the start of its period (the same loop as core.billing.simulate). With `fast` (and a
-    `TermsCache` as `terms_for`) a plain renewal takes the engine's `PlainRenewals` path."""
-    if fast and sub.pending_plan_id is None and sub.pending_change_at is None:
+    `TermsCache` as `terms_for`) the renewal of full periods takes the engine's
+    `PlainRenewals` path (with the pending move, if any)."""
+    pending_id, pending_at = sub.pending_plan_id, sub.pending_change_at
+    if fast and (pending_id is None) == (pending_at is None):
         data = dict(sub.billing_state)
-        periods = terms_for.renewals(sub.plan_id, sub.amount).bill(data, upto)
-        if periods is not None:
-            return _advanced_plain(sub, data, periods, now, operator)
+        move = None if pending_id is None else (pending_at,
+                                                terms_for.renewals(pending_id, sub.amount))
+        renewed = terms_for.renewals(sub.plan_id, sub.amount).bill(data, upto, move)
+        if renewed is not None:
+            return _advanced_plain(sub, data, renewed, now, operator)
     out = Advanced()
     state = SubscriptionState.from_json_dict(sub.billing_state)
     plan_id, amount = sub.plan_id, sub.amount
     terms = terms_for(plan_id, amount)
-    pending_id, pending_at = sub.pending_plan_id, sub.pending_change_at
     seq = sub.invoice_count
     while (step := next_invoice(terms, state, upto)) is not None:
         if pending_id is not None and pending_at <= step.invoice.issued:
@@ -242,28 +246,43 @@ def advance(sub: Any, terms_for: Callable[[int, int | None], PlanTerms], upto: d
     return out
 
 
-def _advanced_plain(sub: Any, data: dict[str, Any], periods: list[PlainPeriod], now: datetime,
+def _advanced_plain(sub: Any, data: dict[str, Any], renewed: Renewed, now: datetime,
                     operator: str) -> Advanced:
-    """`advance`'s result for plain renewals: what `state_columns` gives for the state the
-    engine's fast path guarantees (status active, next due = the next period start)."""
+    """`advance`'s result from the engine's fast path: its periods (those from `switch` on
+    billed on the pending plan) and the columns `state_columns` gives for its state."""
     out = Advanced()
-    seq = sub.invoice_count
-    for period in periods:
+    seq, plan_id, periods = sub.invoice_count, sub.plan_id, renewed.periods
+    for i, period in enumerate(periods):
+        if i == renewed.switch:
+            plan_id = sub.pending_plan_id
         seq += 1
         out.invoices.append(invoice_row(
             period.invoice, kind="plan", number=invoice_number(sub.id, seq),
-            subscription_id=sub.id, contact_id=sub.contact_id, plan_id=sub.plan_id, now=now,
+            subscription_id=sub.id, contact_id=sub.contact_id, plan_id=plan_id, now=now,
             operator=operator))
     out.periods = len(periods)
+    moved = renewed.switch is not None
+    out.moved = int(moved)
     last = periods[-1]
     out.values = {
-        "billing_state": data, "state": "active", "next_billing_at": last.end,
-        "current_period_start": last.start, "current_period_end": last.end, "expires": None,
-        "expire_reason": sub.expire_reason, "cancelled_at": None, "plan_id": sub.plan_id,
-        "pending_plan_id": None, "pending_change_at": None, "invoice_count": seq,
-        "updated_at": now, "updated_by": operator,
+        "billing_state": data, "state": renewed.status, "next_billing_at": renewed.next_due,
+        "current_period_start": last.start, "current_period_end": last.end,
+        "expires": renewed.expires,
+        "expire_reason": _expire_reason(renewed, sub.expire_reason),
+        "cancelled_at": renewed.cancelled_at,
+        "plan_id": sub.pending_plan_id if moved else sub.plan_id,
+        "pending_plan_id": None if moved else sub.pending_plan_id,
+        "pending_change_at": None if moved else sub.pending_change_at,
+        "invoice_count": seq, "updated_at": now, "updated_by": operator,
     }
     return out
+
+
+def _expire_reason(renewed: Renewed, stored: str | None) -> str | None:
+    """The expire_reason column as `state_columns` sets it for the fast path's state."""
+    if renewed.status in ("cancelled", "expired") and stored != "ondemand":
+        return renewed.expire_reason
+    return stored
 
 
 _SELECT_DUE = (
@@ -297,6 +316,11 @@ _SLIM_COLS = ("billing_state", "next_billing_at", "current_period_start", "curre
 _slim = itemgetter(*(_UPDATE_COLS.index(c) for c in _SLIM_COLS), 14, 15, 16)
 _SQLITE_UPDATE_SLIM = (f"UPDATE subscriptions SET {', '.join(c + ' = ?' for c in _SLIM_COLS)}, "
                        "row_version = ? WHERE id = ? AND row_version = ?")
+# A renewal that applied a version move changes the plan and the pending move, but (when the
+# fast path took it and they equal the values read) not the status, expiry or cancellation.
+_MOVED_COLS = _SLIM_COLS + ("plan_id", "pending_plan_id", "pending_change_at")
+_SQLITE_UPDATE_MOVED = (f"UPDATE subscriptions SET {', '.join(c + ' = ?' for c in _MOVED_COLS)}"
+                        ", row_version = ? WHERE id = ? AND row_version = ?")
 # The due rows, read straight through the DB-API: columns 0–9 as in _SELECT_DUE, then the
 # stored values of the columns a slim update leaves out.
 _SQLITE_SELECT = ("SELECT id, contact_id, plan_id, amount, billing_state, pending_plan_id, "
@@ -409,12 +433,14 @@ class _RawRow:
 class ChunkResult:
     """A computed chunk: the INSERT rows, the slim and full UPDATE rows, and its counts."""
 
-    __slots__ = ("amounts", "counts", "first_id", "full", "invoices", "last_id", "n", "slim")
+    __slots__ = ("amounts", "counts", "first_id", "full", "invoices", "last_id", "moved", "n",
+                 "slim")
 
     def __init__(self, rows: list[tuple]) -> None:
         self.n, self.first_id, self.last_id = len(rows), rows[0][0], rows[-1][0]
         self.invoices: list[tuple] = []
         self.slim: list[tuple] = []
+        self.moved: list[tuple] = []  # slim columns plus plan and pending move
         self.full: list[tuple] = []
         self.counts = {"invoices": 0, "periods": 0, "setup_fees": 0, "moves": 0}
         self.amounts: dict[str, int] = {}
@@ -450,42 +476,80 @@ class SqliteChunks:
     def compute(self, rows: list[tuple], now: datetime) -> ChunkResult:
         out = ChunkResult(rows)
         invoices, slim, full, amounts = out.invoices, out.slim, out.full, out.amounts
+        moved = out.moved
         upto, operator, fast, terms = self.upto, self.operator, self.fast, self.terms
         rendered, loads, dumps = self._rendered, _json_loads, _json_dumps
         renewals: dict[tuple[int, int | None], PlainRenewals] = {}
+        parsed: dict[str, datetime] = {}  # pending_change_at text → moment
         now_sql = _sqlite_ts(now)
         periods = setup_fees = moves = 0
         for r in rows:
             (sid, cid, plan_id, amount, state_text, pending_id, pending_at, seq, expire_reason,
              rv, status, expires, cancelled_at) = r
             billed = None
-            if fast and pending_id is None and pending_at is None:
+            if fast and (pending_id is None) == (pending_at is None):
                 renewer = renewals.get((plan_id, amount))
                 if renewer is None:
                     renewer = renewals[plan_id, amount] = terms.renewals(plan_id, amount)
+                move = None
+                if pending_id is not None:
+                    mover = renewals.get((pending_id, amount))
+                    if mover is None:
+                        mover = renewals[pending_id, amount] = terms.renewals(pending_id,
+                                                                              amount)
+                    at = parsed.get(pending_at)
+                    if at is None:
+                        at = parsed[pending_at] = _parse_sqlite_ts(pending_at)
+                    move = (at, mover)
                 data = loads(state_text)
-                billed = renewer.bill(data, upto)
+                billed = renewer.bill(data, upto, move)
             if billed is not None:
-                for period in billed:
+                invoice_plan, switch = plan_id, billed.switch
+                for i, period in enumerate(billed.periods):
+                    if i == switch:
+                        invoice_plan = pending_id
                     start_sql, end_sql, currency, lines, net, vat, gross = (
                         rendered.get(period) or self._render(period))
                     seq += 1
-                    invoices.append((f"{sid:06d}-{seq:04d}", sid, cid, plan_id, "plan",
+                    invoices.append((f"{sid:06d}-{seq:04d}", sid, cid, invoice_plan, "plan",
                                      start_sql, start_sql, end_sql, start_sql, currency, lines,
                                      net, vat, gross, "open", None, None, now_sql, now_sql,
                                      operator, 1))
                     amounts[currency] = amounts.get(currency, 0) + gross
-                periods += len(billed)
-                # = state_columns for the state the fast path guarantees (status active, next
-                # due = the new next_period_start; see _advanced_plain): of the columns a
-                # slim update leaves out only the status can differ from what was read.
-                if status == "active" and expires is None and cancelled_at is None:
-                    slim.append((dumps(data), end_sql, start_sql, end_sql, seq, now_sql,
-                                 operator, rv + 1, sid, rv))
+                periods += len(billed.periods)
+                # = state_columns for the state the fast path leaves (see _advanced_plain).
+                new_status, next_due = billed.status, billed.next_due
+                next_sql = end_sql if next_due is billed.periods[-1].end else (
+                    None if next_due is None else _sqlite_ts(next_due))
+                if switch is None:
+                    new_plan, new_pending, new_pending_at = plan_id, pending_id, pending_at
                 else:
-                    full.append((dumps(data), "active", end_sql, start_sql, end_sql, None,
-                                 expire_reason, None, plan_id, None, None, seq, now_sql,
+                    new_plan, new_pending, new_pending_at = pending_id, None, None
+                    moves += 1
+                if new_status == "active" and billed.expires is None \
+                        and billed.cancelled_at is None:
+                    new_expires = new_cancelled = None
+                    new_reason = expire_reason
+                else:
+                    new_expires = billed.expires and _sqlite_ts(billed.expires)
+                    new_cancelled = billed.cancelled_at and _sqlite_ts(billed.cancelled_at)
+                    new_reason = _expire_reason(billed, expire_reason)
+                # Of the columns a slim update leaves out, write those that differ from
+                # what was read (the general path compares the same way).
+                same = (new_status, new_expires, new_reason, new_cancelled) == (
+                    status, expires, expire_reason, cancelled_at)
+                if same and switch is None:
+                    slim.append((dumps(data), next_sql, start_sql, end_sql, seq, now_sql,
                                  operator, rv + 1, sid, rv))
+                elif same:
+                    moved.append((dumps(data), next_sql, start_sql, end_sql, seq, now_sql,
+                                  operator, new_plan, None, None, rv + 1, sid, rv))
+                else:
+                    if new_pending_at is not None:
+                        new_pending_at = _sqlite_ts(parsed[new_pending_at])
+                    full.append((dumps(data), new_status, next_sql, start_sql, end_sql,
+                                 new_expires, new_reason, new_cancelled, new_plan, new_pending,
+                                 new_pending_at, seq, now_sql, operator, rv + 1, sid, rv))
                 continue
             adv = advance(_RawRow(r), terms, upto, now, operator)
             for inv in adv.invoices:
@@ -515,7 +579,8 @@ def _write_chunk_sqlite(session: Session, ctx: ServiceContext, upto: datetime,
     try:
         if result.invoices:
             cur.executemany(_SQLITE_INSERT, result.invoices)
-        for sql, params in ((_SQLITE_UPDATE_SLIM, result.slim), (_SQLITE_UPDATE, result.full)):
+        for sql, params in ((_SQLITE_UPDATE_SLIM, result.slim),
+                            (_SQLITE_UPDATE_MOVED, result.moved), (_SQLITE_UPDATE, result.full)):
             if params:
                 cur.executemany(sql, params)
                 if cur.rowcount != len(params):

@@ -42,6 +42,7 @@ def dump(db) -> dict:
         subs = sorted(
             (x.id, x.plan_id, x.state, repr(sorted(x.billing_state.items())),
              x.next_billing_at, x.current_period_start, x.current_period_end, x.expires,
-             x.expire_reason, x.pending_plan_id, x.pending_change_at, x.invoice_count)
+             x.expire_reason, x.cancelled_at, x.pending_plan_id, x.pending_change_at,
+             x.invoice_count)
             for x in s.scalars(select(Subscription)))
     return {"invoices": invoices, "subscriptions": subs}

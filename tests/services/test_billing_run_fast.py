@@ -14,9 +14,11 @@ from datetime import date, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete, func, select
 
 from core.db import Database
 from core.errors import ValidationFailed
+from core.models import Invoice, Subscription
 from core.services import billing_run, plans
 from core.services import subscriptions as subs
 from core.services.billing_run import _use_worker, run_billing
@@ -39,13 +41,21 @@ PLANS = [
      "schedule_fixed_day": 3, "fixed_count": 30},
     {"handle": "lt", "name": "Life time", "amount": 700, "schedule_type": "month_startdate",
      "fixed_life_time_length": 6, "fixed_life_time_unit": "months"},
+    {"handle": "ce", "name": "Contract to term end", "amount": 2500,
+     "schedule_type": "month_fixedday", "schedule_fixed_day": 1, "contract_period_length": 5,
+     "contract_period_unit": "months", "subscription_duration": "contract_end"},
+    {"handle": "cr", "name": "Contract renewing", "amount": 3500,
+     "schedule_type": "month_startdate", "contract_period_length": 3,
+     "contract_period_unit": "months", "notice_period_length": 1,
+     "notice_period_unit": "months"},
 ]
 FIRST, UNTIL = date(2026, 3, 31), date(2026, 6, 30)
 
 
 def _mixed(ctx, n=160):
     """Every kind of subscription: trials, setup fees, partial first periods, cancellations,
-    amount overrides, quantities, a hold and a scheduled version move."""
+    fixed counts, life times, contracts, amount overrides, quantities, a hold and scheduled
+    version moves (a new price; a fixed_count some have used up)."""
     for p in PLANS:
         plans.create_plan(ctx, p, now=berlin(2025, 1, 1))
     rnd = random.Random(11)
@@ -70,6 +80,10 @@ def _mixed(ctx, n=160):
             break
     plans.create_plan_version(ctx, "ms", {"amount": 2490}, scope="new_and_existing",
                               now=berlin(2026, 4, 20))
+    plans.create_plan_version(ctx, "wk", {"amount": 600, "fixed_count": 34},
+                              scope="new_and_existing", now=berlin(2026, 4, 2))
+    plans.create_plan_version(ctx, "ce", {"amount": 2700}, scope="new_and_existing",
+                              now=berlin(2026, 5, 3))
     return created
 
 
@@ -240,13 +254,32 @@ SETTINGS = settings(max_examples=25, deadline=None,
 moments = st.datetimes(min_value=datetime(2025, 10, 1), max_value=datetime(2026, 6, 1))
 
 
+@st.composite
+def plans_with_terms(draw):
+    """plan_data() and, sometimes, a contract (to its term end, or renewing with notice)."""
+    p = draw(plan_data())
+    if "fixed_count" not in p and draw(st.booleans()):
+        p.update(contract_period_length=draw(st.integers(1, 6)), contract_period_unit="months")
+        if draw(st.booleans()):
+            p["subscription_duration"] = "contract_end"
+        elif draw(st.booleans()):
+            p.update(notice_period_length=1, notice_period_unit="months")
+    return p
+
+
+# New versions for new and existing subscribers: a price, a fixed_count (used up by some),
+# another schedule (re-anchored: general path).
+VERSIONS = st.one_of(st.none(), st.sampled_from(
+    [{"amount": 777}, {"amount": 1234, "fixed_count": 4}, {"interval_length": 4}]))
+
+
 @SETTINGS
-@given(plan=plan_data(),
+@given(plan=plans_with_terms(),
        subs_=st.lists(st.tuples(moments, st.one_of(st.none(), st.integers(1, 200)),
                                 st.integers(1, 3)), min_size=1, max_size=4),
-       first=st.dates(date(2025, 10, 1), date(2026, 9, 30)))
+       first=st.dates(date(2025, 10, 1), date(2026, 9, 30)), version=VERSIONS)
 def test_fast_path_equals_general_path_for_random_plans(sqlite_template, tmp_path, plan, subs_,
-                                                        first):
+                                                        first, version):
     fast, ctx1 = _fresh(sqlite_template, tmp_path, "fast")
     general, ctx2 = _fresh(sqlite_template, tmp_path, "general")
     try:
@@ -256,8 +289,78 @@ def test_fast_path_equals_general_path_for_random_plans(sqlite_template, tmp_pat
             a = run_billing(ctx1, until, chunk=2, worker=False)
             b = run_billing(ctx2, until, chunk=3, fast=False, worker=False)
             assert _summary(a) == _summary(b)
+            if version is not None and until == first:  # published at the end of that day
+                published = berlin(first.year, first.month, first.day, 23, 59)
+                for ctx in (ctx1, ctx2):
+                    with contextlib.suppress(ValidationFailed):  # not valid for this plan
+                        plans.create_plan_version(ctx, "p", version, scope="new_and_existing",
+                                                  now=published)
         assert dump(fast) == dump(general)
         assert json.dumps(dump(fast), default=str)  # plain data
     finally:
         fast.dispose()
         general.dispose()
+
+
+# The benchmark's general population (benchmarks/billing_run.py): full periods only.
+GENERAL = [
+    ({"handle": "f3", "name": "Three months", "amount": 1990, "schedule_type": "month_startdate",
+      "vat": "0.19", "fixed_count": 3}, None),
+    ({"handle": "ce", "name": "Contract", "amount": 2990, "schedule_type": "month_fixedday",
+      "schedule_fixed_day": 1, "contract_period_length": 12, "contract_period_unit": "months",
+      "subscription_duration": "contract_end"}, None),
+    ({"handle": "cr", "name": "Contract, renewing", "amount": 4900,
+      "schedule_type": "month_fixedday", "schedule_fixed_day": 15, "vat": "0.07",
+      "amount_incl_vat": False, "contract_period_length": 12,
+      "contract_period_unit": "months", "notice_period_length": 1,
+      "notice_period_unit": "months"}, "cancel"),
+    ({"handle": "n3", "name": "Notice", "amount": 990, "schedule_type": "month_lastday",
+      "notice_periods": 3}, "cancel"),
+    ({"handle": "np", "name": "New price", "amount": 1490, "schedule_type": "month_startdate"},
+     "version"),
+]
+
+
+def test_full_periods_of_every_plan_type_take_the_fast_path(db, admin, monkeypatch):
+    """Fixed counts (reached in the run, too), contracts, pending cancellations (expiring at a
+    period end inside the run, too) and version moves: not one subscription needs the general
+    path, and the result equals the general path's (SQLite and PostgreSQL)."""
+    for p, _event in GENERAL:
+        plans.create_plan(admin, p, now=berlin(2026, 1, 1))
+    cid = contact(admin)
+    for i in range(40):
+        p, event = GENERAL[i % len(GENERAL)]
+        start = berlin(2026, 5, 1 + (i * 7) % 31, (0, 9, 14, 20)[i % 4])
+        s = subs.create_subscription(admin, {"contact_id": cid, "plan": p["handle"],
+                                             "start": start}, now=start)
+        if event == "cancel":
+            at = start + timedelta(hours=1)
+            subs.cancel_subscription(admin, s.id, at=at, now=at)
+    run_billing(admin, date(2026, 5, 31), worker=False)
+    plans.create_plan_version(admin, "np", {"amount": 1790}, scope="new_and_existing",
+                              now=berlin(2026, 5, 31, 12))
+    untils = (date(2026, 6, 30), date(2026, 9, 30), date(2027, 1, 31))
+    before = _snapshot(db)
+    with db.reading() as session:
+        last_invoice = session.scalar(select(func.max(Invoice.id)))
+    general = [_summary(run_billing(admin, u, fast=False, worker=False)) for u in untils]
+    expected = dump(db)
+    with db.transaction() as session:  # back to May 31: June's invoices go, May's stay
+        session.execute(delete(Invoice).where(Invoice.id > last_invoice))
+        for row in before:
+            session.execute(Subscription.__table__.update()
+                            .where(Subscription.__table__.c.id == row["id"]), row)
+    calls = []
+    original = billing_run.next_invoice
+
+    def counting(*args):
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(billing_run, "next_invoice", counting)
+    fast = [_summary(run_billing(admin, u, worker=False)) for u in untils]
+    assert calls == []  # the general path's loop never ran
+    assert fast == general and dump(db) == expected
+    assert general[0][2] == 40 and general[0][4] == 8  # June: 40 periods, 8 moves
+    states = {row["state"] for row in _snapshot(db)}
+    assert {"cancelled", "expired", "pending_cancellation", "active"} <= states
