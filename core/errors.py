@@ -14,7 +14,8 @@ class ValidationFailed(KontorError):
 
     def __init__(self, fields: dict[str, str]):
         self.fields = dict(fields)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.fields.items()))
+        # "_" is a refusal of the whole record, not of one field: no prefix then.
+        super().__init__("; ".join(v if k == "_" else f"{k}: {v}" for k, v in self.fields.items()))
 
 
 class NotFound(KontorError):

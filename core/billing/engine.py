@@ -916,6 +916,16 @@ def cancel(terms: PlanTerms, state: SubscriptionState, at: datetime) -> Subscrip
         raise BillingError("the subscription is already cancelled")
     if state.expires is not None and at >= state.expires:
         raise BillingError("the subscription has already expired")
+    if state.current_period_start is not None and at < state.current_period_start:
+        # Periods after `at` are invoiced already: rule 7 counts from the current period, so
+        # a cancellation dated before it would end the subscription inside billed time.
+        from core.i18n import _, format_datetime
+
+        raise BillingError(_(
+            "The subscription is invoiced up to {end}; a cancellation cannot be dated before "
+            "the current period, which began {start}.").format(
+                end=format_datetime(state.current_period_end),
+                start=format_datetime(state.current_period_start)))
     return replace(state, cancelled_at=at, cancel_expires=cancellation_expiry(terms, state, at))
 
 

@@ -197,3 +197,28 @@ def test_contact_with_a_live_subscription_cannot_be_deleted(agent, gold):
     assert "billing history" in exc.value.fields["_"]
     free = contact(agent)
     contacts.delete_contact(agent, free, expected_version=1)
+
+
+def test_a_cancellation_dated_before_the_invoiced_period_is_refused(db, admin):
+    """Created on 14 Mar and billed to December, then 'cancelled on 20 Mar': refused, since
+    months after that date are invoiced already; a cancellation dated now is accepted."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from core.errors import ValidationFailed
+
+    berlin = ZoneInfo("Europe/Berlin")
+    plans.create_plan(admin, {"handle": "m1", "name": "Monthly on the 1st", "amount": 10000,
+                              "schedule_type": "month_fixedday", "schedule_fixed_day": 1})
+    cid = contacts.create_contact(admin, {"name": "Early Bird", "email": "early@example.com"}).id
+    now = datetime(2026, 12, 2, 12, tzinfo=berlin)
+    sub = subs.create_subscription(admin, {"contact_id": cid, "plan": "m1",
+                                           "start": datetime(2026, 3, 14, tzinfo=berlin)},
+                                   now=now)
+    with pytest.raises(ValidationFailed) as err:
+        subs.cancel_subscription(admin, sub.id, at=datetime(2026, 3, 20, 12, tzinfo=berlin),
+                                 now=now)
+    assert "cannot be dated before the current period" in str(err.value)
+    assert subs.get_subscription(admin, sub.id).cancelled_at is None
+    out = subs.cancel_subscription(admin, sub.id, at=now, now=now)
+    assert out.state == "pending_cancellation"
