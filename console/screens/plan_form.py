@@ -41,6 +41,7 @@ from console.widgets.confirm import ConfirmDialog
 from core.billing.contract_preview import ContractPreview, contract_preview
 from core.billing.periods import DEFAULT_TZ
 from core.billing.terms import FIXED_DAY_TYPES, MINOR_UNITS
+from core.money import parse_major, to_major_str
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.i18n import N_, _, format_money, format_short_date, format_short_datetime, ngettext
 from core.schemas.plans import (
@@ -237,27 +238,17 @@ def minor_to_major(amount: int | None, currency: str) -> str:
     """2900, EUR → "29.00" (what the admin types back)."""
     if amount is None:
         return ""
-    exponent = MINOR_UNITS.get((currency or "EUR").upper(), 2)
-    return f"{Decimal(amount).scaleb(-exponent):.{exponent}f}"
+    return to_major_str(amount, _known(currency))
 
 
 def major_to_minor(text: str, currency: str) -> int:
     """ "29.00" or "29,00" → 2900 for EUR; ValueError with a message for the form."""
-    s = text.strip().replace(" ", "").replace("\u00a0", "")
-    if "," in s and "." not in s:
-        s = s.replace(",", ".")
-    try:
-        value = Decimal(s)
-    except InvalidOperation:
-        raise ValueError(_("Enter an amount such as 29.00.")) from None
-    if not value.is_finite():
-        raise ValueError(_("Enter an amount such as 29.00."))
+    return parse_major(text, _known(currency))
+
+
+def _known(currency: str) -> str:
     code = (currency or "EUR").upper()
-    exponent = MINOR_UNITS.get(code, 2)
-    minor = value.scaleb(exponent)
-    if minor != minor.to_integral_value():
-        raise ValueError(_("At most {n} decimals for {code}.").format(n=exponent, code=code))
-    return int(minor)
+    return code if code in MINOR_UNITS else "EUR"
 
 
 def fraction_to_percent(vat: Decimal | None) -> str:
