@@ -75,6 +75,26 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "fixed_life_time_unit": ("months", "days"),
     "trial_interval_unit": ("months", "days"),
 }
+# What people read for each choice value (translated with `_()`); the query language keeps
+# Reepay's values.
+ENUM_LABELS: dict[str, dict[str, str]] = {
+    "state": {"active": N_("active"), "superseded": N_("superseded"), "deleted": N_("deleted")},
+    "schedule_type": {
+        "manual": N_("manual — on request"), "daily": N_("daily — every n days"),
+        "weekly_fixedday": N_("weekly — on a fixed weekday"),
+        "month_startdate": N_("monthly — on the start date"),
+        "month_fixedday": N_("monthly — on a fixed day"),
+        "month_lastday": N_("monthly — on the last day")},
+    "partial_period_handling": {
+        "bill_prorated": N_("bill prorated (default)"), "bill_full": N_("bill the full period"),
+        "bill_zero_amount": N_("bill a zero amount"),
+        "no_bill": N_("no bill: not a billing period")},
+    "setup_fee_handling": {
+        "first": N_("a line on the first invoice"), "separate": N_("a separate invoice"),
+        "separate_conditional": N_("separate if no invoice at the start")},
+    "fixed_life_time_unit": {"months": N_("months"), "days": N_("days")},
+    "trial_interval_unit": {"months": N_("months"), "days": N_("days")},
+}
 EXACT_TEXT = ("handle", "dunning_plan")          # exact match
 FRAGMENT_TEXT = ("name",)                         # case-insensitive fragment
 WORD_TEXT = ("description", "setup_fee_text")     # every word, case-insensitive
@@ -862,6 +882,7 @@ __all__ = [
     "is_set",
     "money_text",
     "amount_bounds",
+    "ENUM_LABELS",
     "parse",
     "remove",
     "replace",
