@@ -37,6 +37,7 @@ from textual.widgets import (
 )
 
 from console.calls import run_service, show_error
+from console.widgets.choice import Choice
 from console.widgets.confirm import ConfirmDialog
 from core.billing.contract_preview import ContractPreview, contract_preview
 from core.billing.periods import DEFAULT_TZ
@@ -1132,11 +1133,11 @@ class NewVersionDialog(ModalScreen[str | None]):
                     p, self.changes))))
             yield Static("[b]" + escape(_("Who is affected?")) + "[/b]")
             with RadioSet(id="version-scope", compact=True):
-                yield RadioButton(_("[1] Only new subscribers — existing ones stay on "
-                                    "version {v}").format(v=p.version), value=True,
-                                  id="scope-new_only")
-                yield RadioButton(_("[2] New and existing subscribers (moved at the end of "
-                                    "their period)"), id="scope-new_and_existing")
+                yield Choice(_("[1] Only new subscribers — existing ones stay on "
+                               "version {v}").format(v=p.version), value=True,
+                             id="scope-new_only")
+                yield Choice(_("[2] New and existing subscribers (moved at the end of "
+                               "their period)"), id="scope-new_and_existing")
             yield Static("", id="version-count")
             with Horizontal(id="version-buttons"):
                 yield Button(_("Cancel") + " \\[esc]", id="version-cancel", compact=True)

@@ -27,6 +27,7 @@ from textual.widgets import (
 
 from console.calls import run_service, show_error
 from console.widgets.confirm import ConfirmDialog
+from console.widgets.choice import Choice
 from console.widgets.form import Field, FormField
 from console.widgets.lists import KeyTable, YesNoSwitch
 from core.errors import Conflict, ValidationFailed
@@ -408,14 +409,6 @@ def change_preview_lines(result) -> list[str]:
             amount=per_period, period=period))
     lines.append(_("Press ctrl+s again to confirm, esc to cancel."))
     return lines
-
-
-class Choice(RadioButton):
-    """A radio button whose state reads without colour (NO_COLOR, 16 colours): ● or ○."""
-
-    @property
-    def BUTTON_INNER(self) -> str:  # Textual reads this class attribute per render
-        return "●" if self.value else "○"
 
 
 class ChangePlanForm(ModalScreen[bool]):

@@ -588,3 +588,21 @@ async def test_fixed_hour_and_trial_days_are_inputs_of_fixed_day_plans(admin):
         dialog = pilot.app.screen
         assert isinstance(dialog, NewVersionDialog)
         assert set(dialog.changes) == {"schedule_fixed_hour", "fixed_trial_days"}
+
+
+async def test_create_version_radio_buttons_read_without_colour(admin):
+    """Defect 17: both scope buttons drew "●"; the unselected one draws "○"."""
+    plan = plan_service.create_plan(admin, GOLD)
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        dialog = await change_price(pilot, admin, plan, "120")
+
+        def drawn(button_id: str) -> str:
+            return "".join(s.text for s in dialog.query_one(f"#{button_id}").render_line(0))
+
+        assert "●" in drawn("scope-new_only") and "○" not in drawn("scope-new_only")
+        assert "○" in drawn("scope-new_and_existing")
+        assert "●" not in drawn("scope-new_and_existing")
+        await pilot.press("2")
+        await settle(pilot)
+        assert "○" in drawn("scope-new_only") and "●" in drawn("scope-new_and_existing")
