@@ -42,9 +42,9 @@ from console.widgets.confirm import ConfirmDialog
 from core.billing.contract_preview import ContractPreview, contract_preview
 from core.billing.periods import DEFAULT_TZ
 from core.billing.terms import FIXED_DAY_TYPES, MINOR_UNITS
-from core.money import parse_major, to_major_str
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.i18n import N_, _, format_money, format_short_date, format_short_datetime, ngettext
+from core.money import parse_major, to_major_str
 from core.schemas.plans import (
     PLAN_INPUT_FIELDS,
     AffectedSubscribers,

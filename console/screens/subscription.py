@@ -17,7 +17,6 @@ from textual.widgets import (
     Footer,
     Header,
     Input,
-    RadioButton,
     RadioSet,
     Static,
     Switch,
@@ -26,8 +25,8 @@ from textual.widgets import (
 )
 
 from console.calls import run_service, show_error
-from console.widgets.confirm import ConfirmDialog
 from console.widgets.choice import Choice
+from console.widgets.confirm import ConfirmDialog
 from console.widgets.form import Field, FormField
 from console.widgets.lists import KeyTable, YesNoSwitch
 from core.errors import Conflict, ValidationFailed
