@@ -11,13 +11,10 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
 import styles
 from console.app import KontorApp
-from console.screens.plan_form import (
-    NewVersionDialog,
-    PlanForm,
-    confirm_undelete_plan,
-    parse_values,
-    raw_values,
-)
+from console.screens.plan.delete import confirm_undelete_plan
+from console.screens.plan.fields import parse_values, raw_values
+from console.screens.plan.form import PlanForm
+from console.screens.plan.new_version import NewVersionDialog
 from console.screens.plan_versions import PlanVersionsScreen
 from console.widgets.confirm import ConfirmDialog
 from core.billing.contract_preview import contract_preview
@@ -561,7 +558,7 @@ async def test_a_new_plan_starts_with_the_account_currency_and_vat(admin):
 
 @pytest.mark.parametrize("stored", [None, False, True])
 def test_imported_reepay_flags_survive_an_unchanged_form(admin, stored):
-    from console.screens.plan_form import changed_fields
+    from console.screens.plan.fields import changed_fields
 
     plan_service.import_plans(admin, {
         **GOLD, "vat": 0.19, "trial_interval_length": 7, "trial_interval_unit": "days",
