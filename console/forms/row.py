@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Select, SelectionList, Static, TextAre
 
 from console.forms.spec import FieldSpec
 from console.widgets.lists import YesNoSwitch
+from console.widgets.picker import Picker
 
 
 class FieldRow(Vertical):
@@ -21,6 +22,7 @@ class FieldRow(Vertical):
     FieldRow > Horizontal { height: auto; }
     FieldRow Label { width: 12; padding: 0 1 0 0; }
     FieldRow Input { width: 1fr; }
+    FieldRow Picker { width: 1fr; }
     FieldRow Select { width: 1fr; }
     FieldRow SelectionList { width: 1fr; height: auto; max-height: 6; }
     FieldRow TextArea { width: 1fr; height: 4; }
@@ -55,6 +57,9 @@ class FieldRow(Vertical):
                 chosen = set(self.initial or ())
                 yield SelectionList(*[(label, v, v in chosen) for label, v in spec.options()],
                                     id=ident, compact=True)
+            elif spec.kind == "picker":
+                yield Picker(spec.source, self.initial, id=ident,
+                             placeholder=spec.placeholder)
             elif spec.multiline:
                 yield TextArea(self.initial, id=ident, compact=True)
             else:

@@ -66,6 +66,9 @@ class FormScreen(ModalScreen):
         """Stored values by field name (not yet formatted); {} for a new record."""
         return {}
 
+    def save_label(self) -> str:
+        return _("Save")
+
     def intro(self) -> ComposeResult:
         """Widgets between the title and the fields (a description)."""
         return iter(())
@@ -108,7 +111,7 @@ class FormScreen(ModalScreen):
                 yield FieldRow(spec, values.get(spec.name))
             yield from self.extra()
             with Horizontal(id="form-buttons"):
-                yield Button(_("Save") + " \\[ctrl+s]", id="save", variant="primary")
+                yield Button(self.save_label() + " \\[ctrl+s]", id="save", variant="primary")
                 yield Button(_("Cancel") + " \\[esc]", id="cancel")
 
     def on_mount(self) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("text", "money", "date", "select", "multi", "switch")
+KINDS = ("text", "money", "date", "select", "multi", "switch", "picker")
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,9 @@ class FieldSpec:
 
     kind       text (an Input; `multiline` a TextArea), money (an Input whose text
                `core.money.parse_major` turns into minor units of `currency`), date (an Input,
-               ISO date), select (one of `choices`), multi (any of `choices`), switch (yes/no).
+               ISO date), select (one of `choices`), multi (any of `choices`), switch (yes/no),
+               picker (an input with search-as-you-type results from `source`, a
+               `console.widgets.picker.PickerSource`; the value is the picked item's value).
     visible_when  called with the form's current raw values; the row hides when it says False
                and a hidden field is not sent.
     parse      raw control value → the value sent to the service; a ValueError's message is
@@ -39,12 +41,15 @@ class FieldSpec:
     max_length: int = 0
     currency: str = "EUR"
     allow_blank: bool = False
+    source: Any = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown field kind {self.kind!r}")
         if self.kind in ("select", "multi") and self.choices is None:
             raise ValueError(f"field {self.name!r} of kind {self.kind} needs choices")
+        if self.kind == "picker" and self.source is None:
+            raise ValueError(f"field {self.name!r} of kind picker needs a source")
 
     def options(self) -> list[tuple[str, Any]]:
         c = self.choices() if callable(self.choices) else self.choices
@@ -79,6 +84,26 @@ class FieldSpec:
             return parse_major(text, self.currency)
         if self.kind in ("switch", "select", "multi"):
             return raw
+        if self.kind == "date":
+            return _parse_date(str(raw or "").strip())
         if self.kind == "text" and self.multiline:
             return str(raw or "")
         return str(raw or "").strip()
+
+
+def _parse_date(text: str):
+    """"2026-12-01" → date; "" → None; ValueError naming the expected form or the range."""
+    from datetime import date
+
+    from core.i18n import _
+    from core.limits import date_in_range, date_range_message
+
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(_("Enter a date such as 2026-12-01.")) from None
+    if not date_in_range(day):
+        raise ValueError(date_range_message())
+    return day
