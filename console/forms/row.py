@@ -7,9 +7,10 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import Input, Label, RadioSet, Select, SelectionList, Static, TextArea
 
 from console.forms.spec import FieldSpec
+from console.widgets.choice import Choice
 from console.widgets.lists import YesNoSwitch
 from console.widgets.picker import Picker
 
@@ -24,6 +25,8 @@ class FieldRow(Vertical):
     FieldRow Input { width: 1fr; }
     FieldRow Picker { width: 1fr; }
     FieldRow Select { width: 1fr; }
+    FieldRow RadioSet { layout: horizontal; width: 1fr; height: auto; }
+    FieldRow RadioSet > RadioButton { width: auto; margin-right: 3; }
     FieldRow SelectionList { width: 1fr; height: auto; max-height: 6; }
     FieldRow TextArea { width: 1fr; height: 4; }
     FieldRow .field-help { color: $text-muted; padding-left: 12; height: auto; }
@@ -47,6 +50,13 @@ class FieldRow(Vertical):
             yield Label(spec.label)
             if spec.kind == "switch":
                 yield YesNoSwitch(bool(self.initial), id=ident)
+            elif spec.kind == "select" and spec.radio:
+                options = spec.options()
+                chosen = self.initial if any(v == self.initial for _l, v in options) else (
+                    options[0][1])
+                with RadioSet(id=ident, compact=True):
+                    for label, v in options:
+                        yield Choice(label, value=v == chosen, id=v)
             elif spec.kind == "select":
                 options = spec.options()
                 value = self.initial if any(v == self.initial for _l, v in options) else (
@@ -83,6 +93,8 @@ class FieldRow(Vertical):
             return list(c.selected)
         if isinstance(c, Select):
             return None if c.value is Select.NULL else c.value
+        if isinstance(c, RadioSet):
+            return c.pressed_button.id if c.pressed_button else None
         return c.value
 
     @raw.setter
@@ -96,6 +108,9 @@ class FieldRow(Vertical):
                 c.select(item)
         elif isinstance(c, Select):
             c.value = Select.NULL if v is None else v
+        elif isinstance(c, RadioSet):
+            for button in c.query(Choice):
+                button.value = button.id == v
         else:
             c.value = v
 

@@ -26,7 +26,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Select, SelectionList, Static, Switch, TextArea
+from textual.widgets import (
+    Button,
+    Input,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+    Switch,
+    TextArea,
+)
 
 from console.calls import run_service, show_error
 from console.forms.row import FieldRow
@@ -168,6 +177,9 @@ class FormScreen(ModalScreen):
         self._changed()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._changed()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self._changed()
 
     def data(self) -> tuple[dict[str, Any], dict[str, str]]:

@@ -42,6 +42,7 @@ class FieldSpec:
     currency: str = "EUR"
     allow_blank: bool = False
     source: Any = None
+    radio: bool = False  # a select drawn as radio buttons (● / ○), for two or three choices
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
