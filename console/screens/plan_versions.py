@@ -15,11 +15,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from console.widgets.lists import KeyTable
 from console.calls import run_service
 from console.screens.plan.delete import confirm_delete_plan, confirm_undelete_plan
 from console.screens.plan.fields import changed_fields, describe_changes, state_label
 from console.screens.plan.form import PlanForm, open_plan_form
+from console.widgets.lists import KeyTable
 from core.i18n import _, format_money, format_short_date
 from core.schemas.plans import PLAN_INPUT_FIELDS, PlanInput
 from core.schemas.plans import Plan as PlanOut

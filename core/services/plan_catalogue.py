@@ -31,11 +31,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.billing.terms import MINOR_UNITS
-from core.money import CODES_BY_EXPONENT, to_major_str
 from core.errors import ValidationFailed
 from core.i18n import N_, _, ngettext
 from core.limits import fold, search_words
 from core.models import Plan, Setting
+from core.money import CODES_BY_EXPONENT, to_major_str
 from core.plan_query import NumRange, PlanFilter, amount_bounds, created_range
 from core.schemas.common import Key, Window
 from core.services.context import READ, ServiceContext, require

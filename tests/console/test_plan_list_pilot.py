@@ -17,8 +17,8 @@ from core.plan_query import KEYS
 from core.services import plan_catalogue as catalogue
 from core.services import views as view_service
 from core.services.demo import generate_plans
-from core.services.plan_catalogue import COLUMNS as COLUMNS_ALL
 from core.services.operators import sign_in
+from core.services.plan_catalogue import COLUMNS as COLUMNS_ALL
 from tests.console.conftest import SIZE, settle, type_text
 
 

@@ -8,8 +8,14 @@ from core.billing.terms import MINOR_UNITS as TERMS_MINOR_UNITS
 from core.billing.terms import format_amount
 from core.i18n import format_money, set_language
 from core.limits import INT32_MAX, INT32_MIN
-from core.money import (CODES_BY_EXPONENT, MINOR_UNITS, exponent, format_minor, parse_major,
-                        to_major_str)
+from core.money import (
+    CODES_BY_EXPONENT,
+    MINOR_UNITS,
+    exponent,
+    format_minor,
+    parse_major,
+    to_major_str,
+)
 
 ONE_PER_EXPONENT = ("JPY", "EUR", "KWD", "CLF")
 LOCALES = ("en", "de", "it")
