@@ -110,14 +110,10 @@ def format_number(value: int) -> str:
 
 
 def format_money(amount: int | None, currency: str) -> str:
-    """Minor units shown in the locale's currency format: 5806 EUR → '€58.06' / '58,06 €'."""
-    if amount is None:
-        return ""
-    from decimal import Decimal
+    """Minor units shown in the locale's currency format: 5806 EUR → '€58.06' / '58,06 €'.
 
-    from babel.numbers import format_currency
+    A shortcut for `core.money.format_minor` in the current language.
+    """
+    from core.money import format_minor
 
-    from core.billing.terms import minor_units
-
-    value = Decimal(amount).scaleb(-minor_units(currency))
-    return format_currency(value, currency.upper(), locale=_babel_locale())
+    return format_minor(amount, currency, locale=_language)

@@ -12,7 +12,10 @@ Query language (see docs/plans.md for the full reference)::
 * Choice keys take one or more values separated by commas (any of them matches).
 * Number keys take ``n`` (exact), ``a-b`` / ``a..b`` (inclusive range), ``a-`` (at least) or
   ``-b`` (at most). ``amount`` is typed in major units with at most 2 decimals ("9.99") and
-  stored in minor units (999); the list filter is currency-agnostic.
+  kept in hundredths of a major unit (999). The filter has no currency: each plan is
+  compared in its own currency's major units (``amount_bounds``), so ``amount:10`` finds an
+  EUR 10.00 plan (1000 minor units) and ``amount:1000`` a JPY 1000 plan (1000 minor units);
+  a KWD plan of 1.234 lies in ``amount:1.23-1.24``.
 * ``created`` takes a preset (``all``, ``yesterday``, ``last_week``, ``last_month``,
   ``last_3_months``, ``last_year``), a day ``2025-03-01``, or a range ``2025-01-01..2025-06-30``
   (either end may be left out; ``today`` may stand for today's date).
@@ -71,6 +74,26 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "setup_fee_handling": ("first", "separate", "separate_conditional"),
     "fixed_life_time_unit": ("months", "days"),
     "trial_interval_unit": ("months", "days"),
+}
+# What people read for each choice value (translated with `_()`); the query language keeps
+# Reepay's values.
+ENUM_LABELS: dict[str, dict[str, str]] = {
+    "state": {"active": N_("active"), "superseded": N_("superseded"), "deleted": N_("deleted")},
+    "schedule_type": {
+        "manual": N_("manual — on request"), "daily": N_("daily — every n days"),
+        "weekly_fixedday": N_("weekly — on a fixed weekday"),
+        "month_startdate": N_("monthly — on the start date"),
+        "month_fixedday": N_("monthly — on a fixed day"),
+        "month_lastday": N_("monthly — on the last day")},
+    "partial_period_handling": {
+        "bill_prorated": N_("bill prorated (default)"), "bill_full": N_("bill the full period"),
+        "bill_zero_amount": N_("bill a zero amount"),
+        "no_bill": N_("no bill: not a billing period")},
+    "setup_fee_handling": {
+        "first": N_("a line on the first invoice"), "separate": N_("a separate invoice"),
+        "separate_conditional": N_("separate if no invoice at the start")},
+    "fixed_life_time_unit": {"months": N_("months"), "days": N_("days")},
+    "trial_interval_unit": {"months": N_("months"), "days": N_("days")},
 }
 EXACT_TEXT = ("handle", "dunning_plan")          # exact match
 FRAGMENT_TEXT = ("name",)                         # case-insensitive fragment
@@ -229,7 +252,7 @@ class PlanFilter(BaseModel):
     name: str | None = None
     description: tuple[str, ...] = ()
     setup_fee_text: tuple[str, ...] = ()
-    amount: NumRange | None = None   # minor units
+    amount: NumRange | None = None   # hundredths of a major unit, any currency
     quantity: NumRange | None = None
     fixed_count: NumRange | None = None
     trial_interval_length: NumRange | None = None
@@ -623,6 +646,31 @@ def _quote(value: str, *, allow_bare: bool = True) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def amount_bounds(r: NumRange) -> list[tuple[int, int | None, int | None]]:
+    """The amount filter per currency exponent: [(exponent, lo, hi)] in that exponent's minor
+    units, for the exponents where some amount can match (`core.money.CODES_BY_EXPONENT`).
+
+    `r` is in hundredths of a major unit; a bound is rounded inwards (JPY: lo 9.50 → 10, hi
+    9.50 → 9) and held to int32.
+    """
+    from core.money import CODES_BY_EXPONENT
+
+    out = []
+    for exp in sorted(CODES_BY_EXPONENT):
+        if exp >= 2:
+            scale = 10 ** (exp - 2)
+            lo = None if r.lo is None else r.lo * scale
+            hi = None if r.hi is None else min(r.hi * scale, MAX_NUMBER)
+        else:
+            scale = 10 ** (2 - exp)
+            lo = None if r.lo is None else -(-r.lo // scale)
+            hi = None if r.hi is None else r.hi // scale
+        if lo is not None and (lo > MAX_NUMBER or (hi is not None and lo > hi)):
+            continue
+        out.append((exp, lo, hi))
+    return out
+
+
 def money_text(minor: int) -> str:
     """Minor units as the query language's major units: 1000 → "10", 999 → "9.99"."""
     whole, cents = divmod(minor, 100)
@@ -818,6 +866,7 @@ __all__ = [
     "ALIASES",
     "CREATED_PRESETS",
     "ENUMS",
+    "ENUM_LABELS",
     "KEYS",
     "LABELS",
     "NUMBERS",
@@ -826,6 +875,7 @@ __all__ = [
     "NumRange",
     "PlanFilter",
     "QueryError",
+    "amount_bounds",
     "chips",
     "completions",
     "created_range",

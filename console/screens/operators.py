@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Select, Static, Switch
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
 
-from console.calls import run_service, show_error
-from console.widgets.form import Field, FormField
-from console.widgets.lists import KeyTable, YesNoSwitch
-from core.errors import Conflict, ValidationFailed
+from console.calls import run_service
+from console.forms import FieldSpec, FormScreen
+from console.widgets.lists import KeyTable
 from core.i18n import _, format_date
 from core.schemas.operators import Operator
 from core.services import operators as operator_service
@@ -93,63 +91,32 @@ class OperatorsScreen(Screen):
                                  callback=lambda r: r and self.action_reload())
 
 
-class OperatorForm(ModalScreen[Operator | None]):
-    BINDINGS = [Binding("ctrl+s", "save", _("Save"), priority=True),
-                Binding("escape", "cancel", _("Cancel"))]
+class OperatorForm(FormScreen):
+    """Add an operator (login, name, role, active) or change one; admins only."""
 
     def __init__(self, ctx: ServiceContext, operator: Operator | None):
-        super().__init__()
-        self.ctx, self.operator = ctx, operator
+        super().__init__(ctx)
+        self.operator = operator
 
-    def compose(self) -> ComposeResult:
+    def title_text(self) -> str:
         op = self.operator
-        with Vertical(id="form"):
-            yield Static("[b]" + (_("Edit operator {login}").format(login=op.login) if op
-                                  else _("Add operator")) + "[/b]")
-            yield Static("", id="form-banner", classes="-empty")
-            if op is None:
-                yield FormField(Field("login", _("Login"), _("their OS login")))
-            yield FormField(Field("name", _("Name")), op.name if op else "")
-            with Horizontal(classes="form-row"):
-                yield Static(_("Role"), classes="form-label")
-                yield Select(role_options(), value=op.role if op else "agent",
-                             allow_blank=False, id="input-role", compact=True)
-            yield Static("", classes="field-error -empty", id="error-role")
-            with Horizontal(classes="form-row"):
-                yield Static(_("Active"), classes="form-label")
-                yield YesNoSwitch(op.active if op else True, id="input-active")
-            with Horizontal(id="form-buttons"):
-                yield Button(_("Save") + " \\[ctrl+s]", id="save", variant="primary")
-                yield Button(_("Cancel") + " \\[esc]", id="cancel")
+        return _("Edit operator {login}").format(login=op.login) if op else _("Add operator")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
+    def fields(self) -> list[FieldSpec]:
+        login = [FieldSpec("login", _("Login"), placeholder=_("their OS login"))]
+        return [*(login if self.operator is None else []),
+                FieldSpec("name", _("Name")),
+                FieldSpec("role", _("Role"), "select", choices=role_options),
+                FieldSpec("active", _("Active"), "switch")]
 
-    def action_save(self) -> None:
-        data = {f.field.name: f.value for f in self.query(FormField)}
-        data["role"] = self.query_one("#input-role", Select).value
-        data["active"] = self.query_one("#input-active", Switch).value
+    def values(self) -> dict:
+        op = self.operator
+        if op is None:
+            return {"role": "agent", "active": True}
+        return {"name": op.name, "role": op.role, "active": op.active}
+
+    def submit(self, data: dict):
         if self.operator is None:
-            run_service(self, operator_service.add_operator, self.ctx, data,
-                        on_done=self.dismiss, on_error=self._failed)
-        else:
-            run_service(self, operator_service.update_operator, self.ctx, self.operator.login,
-                        data, expected_version=self.operator.version,
-                        on_done=self.dismiss, on_error=self._failed)
-
-    def _failed(self, exc: Exception) -> None:
-        if isinstance(exc, ValidationFailed):
-            for f in self.query(FormField):
-                f.set_error(exc.fields.get(f.field.name))
-            role_error = self.query_one("#error-role", Static)
-            role_error.update(("✗ " + exc.fields["role"]) if "role" in exc.fields else "")
-            role_error.set_class("role" not in exc.fields, "-empty")
-        elif isinstance(exc, Conflict):
-            banner = self.query_one("#form-banner", Static)
-            banner.update("⚠ " + str(exc))
-            banner.remove_class("-empty")
-        else:
-            show_error(self, exc)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+            return operator_service.add_operator, (self.ctx, data), {}
+        return (operator_service.update_operator, (self.ctx, self.operator.login, data),
+                {"expected_version": self.operator.version})

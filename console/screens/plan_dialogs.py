@@ -24,6 +24,7 @@ from core import plan_query
 from core.i18n import _, format_number, ngettext
 from core.plan_query import (
     CREATED_PRESETS,
+    ENUM_LABELS,
     ENUMS,
     KEYS,
     LABELS,
@@ -68,17 +69,24 @@ def hint(key: str) -> str:
 
 
 class FilterPanel(ModalScreen[PlanFilter | None]):
-    """Pick a field, then its value with the input that fits it; ctrl+s applies."""
+    """Pick a field, then its value with the input that fits it; ctrl+s applies them all.
+
+    The panel edits a draft of the whole filter: leaving a field's editor (esc, or picking
+    another field) keeps its value in the draft, so every field set in one visit is applied
+    together. The field list marks set fields with "●" and shows their values.
+    """
 
     BINDINGS = [
         Binding("ctrl+s", "apply", _("Apply"), priority=True),
         Binding("escape", "back", _("Back")),
         Binding("ctrl+d", "clear", _("Remove this filter")),
+        Binding("f1", "app.help", _("Help"), show=False),
     ]
 
     def __init__(self, f: PlanFilter, today, key: str | None = None):
         super().__init__()
         self.filter, self.today, self.key = f, today, key
+        self.draft = f
 
     def compose(self) -> ComposeResult:
         with Vertical(id="filter-panel"):
@@ -99,11 +107,24 @@ class FilterPanel(ModalScreen[PlanFilter | None]):
     def _field_options(self) -> list[Option]:
         options = []
         for key in KEYS:
-            value = plan_query.value_label(self.filter, key) if plan_query.is_set(
-                self.filter, key) else ""
-            label = _(LABELS[key]) + (f": {value}" if value else "")
-            options.append(Option(label, id=key))
+            if plan_query.is_set(self.draft, key):
+                label = "● " + _(LABELS[key]) + ": " + self._value_text(key)
+            else:
+                label = "  " + _(LABELS[key])
+            options.append(Option(escape(label), id=key))
         return options
+
+    def _value_text(self, key: str) -> str:
+        if key in ENUMS:
+            return ", ".join(_(ENUM_LABELS[key][v]) for v in getattr(self.draft, key))
+        return plan_query.value_label(self.draft, key)
+
+    def _refresh_fields(self) -> None:
+        fields = self.query_one("#filter-fields", OptionList)
+        highlighted = fields.highlighted
+        fields.clear_options()
+        fields.add_options(self._field_options())
+        fields.highlighted = highlighted
 
     def on_mount(self) -> None:
         self._show_editor(None)
@@ -134,26 +155,27 @@ class FilterPanel(ModalScreen[PlanFilter | None]):
 
     @on(OptionList.OptionSelected, "#filter-fields")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self._open(event.option.id)
+        if self._keep_editor():
+            self._open(event.option.id)
 
     def _open(self, key: str) -> None:
         self.key = key
         self._show_editor(key)
-        current = plan_query.format_value(self.filter, key) if plan_query.is_set(
-            self.filter, key) else ""
+        current = plan_query.format_value(self.draft, key) if plan_query.is_set(
+            self.draft, key) else ""
         if key in ENUMS:
             choices = self.query_one("#filter-choices", SelectionList)
             choices.clear_options()
-            selected = set(getattr(self.filter, key))
+            selected = set(getattr(self.draft, key))
             for v in ENUMS[key]:
-                choices.add_option((v, v, v in selected))
+                choices.add_option((escape(_(ENUM_LABELS[key][v])), v, v in selected))
             choices.highlighted = 0  # space toggles at once
             choices.focus()
         elif key == "created":
             preset = self.query_one("#filter-preset", Select)
-            preset.value = self.filter.created
+            preset.value = self.draft.created
             value = self.query_one("#filter-value", Input)
-            value.value = current if self.filter.created == "custom" else ""
+            value.value = current if self.draft.created == "custom" else ""
             preset.focus()
         else:
             value = self.query_one("#filter-value", Input)
@@ -171,33 +193,49 @@ class FilterPanel(ModalScreen[PlanFilter | None]):
             return "" if preset == "all" else str(preset)
         return self.query_one("#filter-value", Input).value
 
+    def _keep_editor(self) -> bool:
+        """Put the open editor's value into the draft; False (and the message) if it is bad."""
+        if self.key is None:
+            return True
+        try:
+            self.draft = merge_term(self.draft, self.key, self._typed_value(), today=self.today)
+        except QueryError as exc:
+            self._error(exc.message)
+            return False
+        self._refresh_fields()
+        return True
+
     @on(Input.Submitted, "#filter-value")
     def _submitted(self) -> None:
         self.action_apply()
 
     def action_apply(self) -> None:
-        if self.key is None:
-            self.dismiss(self.filter)
-            return
-        try:
-            new = merge_term(self.filter, self.key, self._typed_value(), today=self.today)
-        except QueryError as exc:
-            self._error(exc.message)
-            return
-        self.dismiss(new)
+        if self._keep_editor():
+            self.dismiss(self.draft)
 
     def action_clear(self) -> None:
-        if self.key and plan_query.is_set(self.filter, self.key):
-            self.dismiss(plan_query.remove(self.filter, self.key))
+        if self.key and plan_query.is_set(self.draft, self.key):
+            self.draft = plan_query.remove(self.draft, self.key)
+            self._refresh_fields()
+            self._open(self.key)
 
     def action_back(self) -> None:
         fields = self.query_one("#filter-fields", OptionList)
         if self.key is not None and not fields.has_focus:
+            if not self._keep_editor():
+                return
             self.key = None
             self._show_editor(None)
             fields.focus()
-        else:
+        elif self.draft == self.filter:
             self.dismiss(None)
+        else:
+            from console.widgets.confirm import ConfirmDialog
+
+            self.app.push_screen(ConfirmDialog(_("Discard your changes?"),
+                                               _("Nothing of them has been saved."),
+                                               yes=_("Discard")),
+                                 callback=lambda yes: yes and self.dismiss(None))
 
 
 class SortPicker(ModalScreen[PlanSort | None]):

@@ -15,17 +15,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from console.widgets.lists import KeyTable
 from console.calls import run_service
-from console.screens.plan_form import (
-    PlanForm,
-    changed_fields,
-    confirm_delete_plan,
-    confirm_undelete_plan,
-    describe_changes,
-    open_plan_form,
-    state_label,
-)
+from console.screens.plan.delete import confirm_delete_plan, confirm_undelete_plan
+from console.screens.plan.fields import changed_fields, describe_changes, state_label
+from console.screens.plan.form import PlanForm, open_plan_form
+from console.widgets.lists import KeyTable
 from core.i18n import _, format_money, format_short_date
 from core.schemas.plans import PLAN_INPUT_FIELDS, PlanInput
 from core.schemas.plans import Plan as PlanOut
@@ -154,7 +148,7 @@ class PlanVersionsScreen(Screen[None]):
     def action_open(self) -> None:
         v = self.selected()
         if v is not None:
-            self.app.push_screen(PlanForm(self.ctx, v, read_only=True, show_versions=False))
+            self.app.push_screen(PlanForm(self.ctx, v, read_only=True))
 
     def action_edit(self) -> None:
         if self.current is not None:

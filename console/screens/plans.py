@@ -437,15 +437,17 @@ class PlanListScreen(Screen):
                         on_done=then)
 
     def action_new(self) -> None:
-        from console.screens.plan_form import open_plan_form
+        from console.screens.plan.form import open_plan_form
 
         open_plan_form(self, self.ctx, None, lambda _p: self.action_reload())
 
     def action_edit(self) -> None:
-        from console.screens.plan_form import open_plan_form
+        from console.screens.plan.form import open_plan_form
+        from console.screens.plan_versions import open_versions
 
         self._with_plan(lambda plan: open_plan_form(self, self.ctx, plan,
-                                                    lambda _p: self.action_reload()))
+                                                    lambda _p: self.action_reload(),
+                                                    versions=open_versions))
 
     @on(WindowedTable.Activated)
     def _activated(self) -> None:
@@ -459,13 +461,13 @@ class PlanListScreen(Screen):
             open_versions(self, self.ctx, row.handle, lambda *_a: self.action_reload())
 
     def action_delete(self) -> None:
-        from console.screens.plan_form import confirm_delete_plan
+        from console.screens.plan.delete import confirm_delete_plan
 
         self._with_plan(lambda plan: confirm_delete_plan(self, self.ctx, plan,
                                                          lambda *_a: self.action_reload()))
 
     def action_undelete(self) -> None:
-        from console.screens.plan_form import confirm_undelete_plan
+        from console.screens.plan.delete import confirm_undelete_plan
 
         self._with_plan(lambda plan: confirm_undelete_plan(self, self.ctx, plan,
                                                            lambda *_a: self.action_reload()))

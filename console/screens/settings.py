@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
 
-from console.calls import run_service, show_error
-from console.widgets.form import Field, FormField
+from console.calls import run_service
+from console.forms import FieldSpec, FormScreen
 from console.widgets.lists import KeyTable
-from core.errors import ValidationFailed
 from core.i18n import _
 from core.services import settings as settings_service
 from core.services.context import ServiceContext
@@ -99,40 +97,27 @@ class SettingsScreen(Screen):
         self.app.pop_screen()
 
 
-class SettingForm(ModalScreen[SettingValue | None]):
+class SettingForm(FormScreen):
     """One setting's value as text; the service validates it and the error shows inline."""
 
-    BINDINGS = [Binding("ctrl+s", "save", _("Save"), priority=True),
-                Binding("escape", "cancel", _("Cancel"))]
-
     def __init__(self, ctx: ServiceContext, setting: SettingValue):
-        super().__init__()
-        self.ctx, self.setting = ctx, setting
+        super().__init__(ctx)
+        self.setting = setting
 
-    def compose(self) -> ComposeResult:
-        s = self.setting
-        with Vertical(id="form"):
-            yield Static("[b]" + _("Setting {key}").format(key=s.key) + "[/b]")
-            yield Static(s.description)
-            yield FormField(Field("value", _("Value"), s.default), s.text)
-            with Horizontal(id="form-buttons"):
-                yield Button(_("Save") + " \\[ctrl+s]", id="save", variant="primary")
-                yield Button(_("Cancel") + " \\[esc]", id="cancel")
+    def title_text(self) -> str:
+        return _("Setting {key}").format(key=self.setting.key)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
+    def intro(self):
+        yield Static(self.setting.description)
 
-    def action_save(self) -> None:
-        value = self.query_one(FormField).value
-        run_service(self, settings_service.set_setting, self.ctx, self.setting.key, value,
-                    on_done=self.dismiss, on_error=self._failed)
+    def fields(self) -> list[FieldSpec]:
+        return [FieldSpec("value", _("Value"), placeholder=self.setting.default)]
 
-    def _failed(self, exc: Exception) -> None:
-        if isinstance(exc, ValidationFailed):
-            self.query_one(FormField).set_error(
-                exc.fields.get(self.setting.key) or "; ".join(exc.fields.values()))
-        else:
-            show_error(self, exc)
+    def values(self) -> dict:
+        return {"value": self.setting.text}
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def submit(self, data: dict):
+        return settings_service.set_setting, (self.ctx, self.setting.key, data["value"]), {}
+
+    def error_field(self, key: str) -> str:
+        return "value"  # the service names the setting's key

@@ -9,27 +9,25 @@ from __future__ import annotations
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.containers import VerticalScroll
+from textual.screen import Screen
 from textual.widgets import (
-    Button,
     DataTable,
     Footer,
     Header,
     Input,
-    RadioButton,
     RadioSet,
     Static,
-    Switch,
     TabbedContent,
     TabPane,
 )
 
-from console.calls import run_service, show_error
+from console.calls import run_service
+from console.forms import FieldSpec, FormScreen
+from console.screens.plan.picker_source import PlanSource
 from console.widgets.confirm import ConfirmDialog
-from console.widgets.form import Field, FormField
-from console.widgets.lists import KeyTable, YesNoSwitch
-from core.errors import Conflict, ValidationFailed
+from console.widgets.lists import KeyTable
+from core.errors import ValidationFailed
 from core.i18n import N_, _, format_datetime, format_money, format_short_date
 from core.services import invoices as invoice_service
 from core.services import subscriptions as subscription_service
@@ -410,70 +408,48 @@ def change_preview_lines(result) -> list[str]:
     return lines
 
 
-class Choice(RadioButton):
-    """A radio button whose state reads without colour (NO_COLOR, 16 colours): ● or ○."""
-
-    @property
-    def BUTTON_INNER(self) -> str:  # Textual reads this class attribute per render
-        return "●" if self.value else "○"
-
-
-class ChangePlanForm(ModalScreen[bool]):
+class ChangePlanForm(FormScreen):
     """Pick the plan and the timing; the preview follows the values on screen (When and
     Credit recompute it, typing a plan clears it); ctrl+s previews, ctrl+s again confirms."""
 
     DEFAULT_CSS = """
-    ChangePlanForm RadioSet { layout: horizontal; width: 1fr; height: auto; }
-    ChangePlanForm RadioSet > RadioButton { width: auto; margin-right: 3; }
     ChangePlanForm #change-preview { height: auto; margin-top: 1; }
     ChangePlanForm #change-preview.-empty { display: none; }
     """
 
-    BINDINGS = [Binding("ctrl+s", "save", _("Preview / confirm"), priority=True),
-                Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS = [Binding("ctrl+s", "save", _("Preview / confirm"), priority=True)]
 
     def __init__(self, ctx: ServiceContext, sub):
-        super().__init__()
-        self.ctx, self.sub = ctx, sub
+        super().__init__(ctx)
+        self.sub = sub
         self.previewed: tuple | None = None
         self.computing: tuple | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="form"):
-            yield Static("[b]" + escape(_("Change the plan of #{id} ({plan})").format(
-                id=self.sub.id, plan=self.sub.plan_name)) + "[/b]")
-            yield FormField(Field("plan", _("New plan"), _("plan handle")))
-            with Horizontal(classes="form-row"):
-                yield Static(_("When"), classes="form-label")
-                with RadioSet(id="input-timing", compact=True):
-                    yield Choice(_("at the next renewal"), value=True, id="renewal")
-                    yield Choice(_("now"), id="immediate")
-            with Horizontal(classes="form-row"):
-                yield Static(_("Credit"), classes="form-label")
-                with RadioSet(id="input-compensation", compact=True):
-                    yield Choice(_("none"), value=True, id="none")
-                    yield Choice(_("prorated credit for the unused period"),
-                                      id="prorated_credit")
-            yield Static("", id="change-preview", classes="-empty")
-            yield Static("", id="form-banner", classes="-empty")
-            with Horizontal(id="form-buttons"):
-                yield Button(_("Preview / confirm") + " \\[ctrl+s]", id="save",
-                             variant="primary")
-                yield Button(_("Cancel") + " \\[esc]", id="cancel")
+    def title_text(self) -> str:
+        return escape(_("Change the plan of #{id} ({plan})").format(
+            id=self.sub.id, plan=self.sub.plan_name))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
+    def save_label(self) -> str:
+        return _("Preview / confirm")
+
+    def fields(self) -> list[FieldSpec]:
+        return [
+            FieldSpec("plan", _("New plan"), "picker", placeholder=_("plan name or handle"),
+                      source=PlanSource(self.ctx)),
+            FieldSpec("timing", _("When"), "select", radio=True, choices=[
+                (_("at the next renewal"), "renewal"), (_("now"), "immediate")]),
+            FieldSpec("compensation", _("Credit"), "select", radio=True, choices=[
+                (_("none"), "none"),
+                (_("prorated credit for the unused period"), "prorated_credit")]),
+        ]
+
+    def extra(self):
+        yield Static("", id="change-preview", classes="-empty")
 
     def _choice(self) -> tuple[str, str, str]:
-        plan = self.query_one(FormField).value.strip()
-        timing = self.query_one("#input-timing", RadioSet).pressed_button
-        credit = self.query_one("#input-compensation", RadioSet).pressed_button
-        return (plan, timing.id if timing else "renewal", credit.id if credit else "none")
-
-    def _banner(self, text: str) -> None:
-        banner = self.query_one("#form-banner", Static)
-        banner.update(escape(text))
-        banner.set_class(not text, "-empty")
+        raw = self.raw()
+        return (str(raw["plan"] or "").strip(), raw["timing"] or "renewal",
+                raw["compensation"] or "none")
 
     def _preview_text(self, text: str) -> None:
         preview = self.query_one("#change-preview", Static)
@@ -494,19 +470,20 @@ class ChangePlanForm(ModalScreen[bool]):
     def on_input_changed(self, event: Input.Changed) -> None:
         # A preview for another plan must not stay on screen under the typed one.
         self._clear_preview()
-        self._banner("")
+        self.banner(None)
 
     def action_save(self) -> None:
         plan, timing, compensation = choice = self._choice()
         if not plan:
-            self.query_one(FormField).set_error(_("Enter the handle of the new plan."))
+            self.row("plan").set_error(_("Enter the handle of the new plan."))
             return
-        self.query_one(FormField).set_error(None)
+        self.row("plan").set_error(None)
         if self.previewed == choice:
+            self.saving = True
             run_service(self, subscription_service.change_plan, self.ctx, self.sub.id,
                         plan=plan, timing=timing, compensation=compensation,
                         expected_row_version=self.sub.row_version,
-                        on_done=self._done, on_error=self._failed)
+                        on_done=self._saved, on_error=self._failed)
             return
         self._request_preview()
 
@@ -523,7 +500,7 @@ class ChangePlanForm(ModalScreen[bool]):
         if choice != self._choice():
             return  # the values changed while it was computing: a newer preview follows
         self.previewed = choice
-        self._banner("")
+        self.banner(None)
         self._preview_text("\n".join(change_preview_lines(result)))
 
     def _preview_failed(self, choice, exc: Exception) -> None:
@@ -532,23 +509,11 @@ class ChangePlanForm(ModalScreen[bool]):
 
     def _failed(self, exc: Exception) -> None:
         self._clear_preview()
-        if isinstance(exc, ValidationFailed):
-            message = exc.fields.get("plan") or "; ".join(exc.fields.values())
-            if "plan" in exc.fields:
-                self.query_one(FormField).set_error(message)
-            else:
-                self._banner(message)
-        elif isinstance(exc, Conflict):
-            self._banner("⚠ " + str(exc))
-        else:
-            show_error(self, exc)
+        super()._failed(exc)
 
-    def _done(self, _result) -> None:
+    def saved(self, _result) -> None:
         self.notify(_("Plan change saved."))
         self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 def new_subscription_preview_lines(p) -> list[str]:
@@ -581,50 +546,47 @@ INVOICE_LINE_KINDS = {"plan": N_("period"), "prorated_plan": N_("period, prorate
                       "setup_fee": N_("setup fee"), "credit": N_("credit")}
 
 
-class NewSubscriptionForm(ModalScreen[object]):
-    """Subscribe the contact to a plan: plan handle, start, quantity, no trial/setup fee.
-    ctrl+s shows the preview (first invoices, trial end, first period); ctrl+s again, with
-    the same values, creates it."""
+class NewSubscriptionForm(FormScreen):
+    """Subscribe the contact to a plan: plan (picked by typing part of its name), start,
+    quantity, no trial/setup fee. ctrl+s shows the preview (first invoices, trial end, first
+    period); ctrl+s again, with the same values, creates it."""
 
     DEFAULT_CSS = """
     NewSubscriptionForm #new-preview { height: auto; }
     NewSubscriptionForm #new-preview.-empty { display: none; }
     """
 
-    BINDINGS = [Binding("ctrl+s", "save", _("Preview / save"), priority=True),
-                Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS = [Binding("ctrl+s", "save", _("Preview / save"), priority=True)]
 
     def __init__(self, ctx: ServiceContext, contact_id: int):
-        super().__init__()
-        self.ctx, self.contact_id = ctx, contact_id
+        super().__init__(ctx)
+        self.contact_id = contact_id
         self.previewed: dict | None = None
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="form"):
-            yield Static("[b]" + escape(_("New subscription")) + "[/b]")
-            yield Static("", id="form-banner", classes="-empty")
-            yield FormField(Field("plan", _("Plan"), _("plan handle")))
-            yield FormField(Field("start", _("Start"), _("now, or 2026-12-01 / 2026-12-01T09:00")))
-            yield FormField(Field("quantity", _("Quantity"), "1"))
-            with Horizontal(classes="form-row"):
-                yield Static(_("No trial"), classes="form-label")
-                yield YesNoSwitch(False, id="input-no_trial")
-            with Horizontal(classes="form-row"):
-                yield Static(_("No setup fee"), classes="form-label")
-                yield YesNoSwitch(False, id="input-no_setup_fee")
-            yield Static("", id="new-preview", classes="-empty")
-            with Horizontal(id="form-buttons"):
-                yield Button(_("Preview / save") + " \\[ctrl+s]", id="save", variant="primary")
-                yield Button(_("Cancel") + " \\[esc]", id="cancel")
+    def title_text(self) -> str:
+        return escape(_("New subscription"))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save() if event.button.id == "save" else self.action_cancel()
+    def save_label(self) -> str:
+        return _("Preview / save")
+
+    def fields(self) -> list[FieldSpec]:
+        return [
+            FieldSpec("plan", _("Plan"), "picker", placeholder=_("plan name or handle"),
+                      source=PlanSource(self.ctx)),
+            FieldSpec("start", _("Start"),
+                      placeholder=_("now, or 2026-12-01 / 2026-12-01T09:00")),
+            FieldSpec("quantity", _("Quantity"), placeholder="1"),
+            FieldSpec("no_trial", _("No trial"), "switch"),
+            FieldSpec("no_setup_fee", _("No setup fee"), "switch"),
+        ]
+
+    def extra(self):
+        yield Static("", id="new-preview", classes="-empty")
 
     def _data(self) -> dict:
-        fields = {f.field.name: f.value.strip() for f in self.query(FormField)}
+        fields, _errors = self.data()
         data: dict = {"contact_id": self.contact_id, "plan": fields["plan"] or None,
-                      "no_trial": self.query_one("#input-no_trial", Switch).value,
-                      "no_setup_fee": self.query_one("#input-no_setup_fee", Switch).value}
+                      "no_trial": fields["no_trial"], "no_setup_fee": fields["no_setup_fee"]}
         if fields["start"]:
             data["start"] = fields["start"]
         if fields["quantity"]:
@@ -636,21 +598,18 @@ class NewSubscriptionForm(ModalScreen[object]):
         preview.update(escape(text))
         preview.set_class(not text, "-empty")
 
-    def _stale(self) -> None:
-        self.previewed = None
+    def changed(self) -> None:
+        self.previewed = None  # a preview of other values must not stay on screen
         self._show("")
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._stale()
-
-    def on_switch_changed(self, event: Switch.Changed) -> None:
-        self._stale()
-
     def action_save(self) -> None:
+        if self.saving:
+            return
         data = self._data()
         if self.previewed is not None and self.previewed == data:
+            self.saving = True
             run_service(self, subscription_service.create_subscription, self.ctx, data,
-                        on_done=self.dismiss, on_error=self._failed)
+                        on_done=self._saved, on_error=self._failed)
             return
         run_service(self, subscription_service.preview_subscription, self.ctx, data,
                     on_done=lambda p: self._previewed(data, p), on_error=self._failed,
@@ -659,25 +618,12 @@ class NewSubscriptionForm(ModalScreen[object]):
     def _previewed(self, data: dict, preview) -> None:
         if data != self._data():
             return  # the values changed meanwhile: this preview is not for them
-        self._failed(None)
+        self.show_errors({})
         self.previewed = data
         self._show("\n".join(new_subscription_preview_lines(preview)))
 
-    def _failed(self, exc: Exception | None) -> None:
-        if exc is None or isinstance(exc, ValidationFailed):
-            fields = exc.fields if exc is not None else {}
-            known = set()
-            for f in self.query(FormField):
-                f.set_error(fields.get(f.field.name))
-                known.add(f.field.name)
-            rest = [m for k, m in fields.items() if k not in known]
-            banner = self.query_one("#form-banner", Static)
-            banner.update(escape("; ".join(rest)))
-            banner.set_class(not rest, "-empty")
-            if exc is not None:
-                self._stale()
-        else:
-            show_error(self, exc)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _failed(self, exc: Exception) -> None:
+        if isinstance(exc, ValidationFailed):
+            self.previewed = None
+            self._show("")
+        super()._failed(exc)

@@ -19,6 +19,10 @@ from dataclasses import asdict, dataclass, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+# ISO 4217 minor-unit exponents: the table lives in core.money (re-exported here).
+from core.money import MINOR_UNITS
+from core.money import to_major_str as _to_major_str
+
 SCHEDULE_TYPES = (
     "manual",
     "daily",
@@ -34,26 +38,6 @@ LIFE_TIME_UNITS = ("months", "days")
 TRIAL_UNITS = ("months", "days")
 CONTRACT_UNITS = ("days", "weeks", "months")
 SUBSCRIPTION_DURATIONS = ("renew", "fixed_count", "contract_end")
-
-# ISO 4217 minor-unit exponents of the active codes.
-_EXPONENT_GROUPS = {
-    0: "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF",
-    3: "BHD IQD JOD KWD LYD OMR TND",
-    4: "CLF UYW",
-    2: (
-        "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN "
-        "BWP BYN BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB "
-        "EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS "
-        "KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN "
-        "MXV MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD "
-        "SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS "
-        "UAH USD USN UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG ZWL"
-    ),
-}
-MINOR_UNITS: dict[str, int] = {
-    code: exponent for exponent, codes in _EXPONENT_GROUPS.items() for code in codes.split()
-}
-
 
 class PlanTermsError(ValueError):
     """A plan field has an invalid value; `field` names it for the form."""
@@ -74,11 +58,8 @@ def minor_units(currency: str) -> int:
 
 def format_amount(amount: int, currency: str) -> str:
     """Minor units as a plain decimal string with the code: 5806, EUR → '58.06 EUR'."""
-    exponent = minor_units(currency)
-    sign = "-" if amount < 0 else ""
-    whole, frac = divmod(abs(amount), 10**exponent)
-    digits = f"{whole}.{frac:0{exponent}d}" if exponent else str(whole)
-    return f"{sign}{digits} {currency.upper()}"
+    minor_units(currency)
+    return f"{_to_major_str(amount, currency)} {currency.upper()}"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,7 +25,7 @@ from typing import Any, Literal, TextIO
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Integer, Text, and_, case, func, literal, select, text, tuple_
+from sqlalchemy import Integer, Text, and_, case, false, func, literal, or_, select, text, tuple_
 from sqlalchemy import bindparam as sa_bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -35,7 +35,8 @@ from core.errors import ValidationFailed
 from core.i18n import N_, _, ngettext
 from core.limits import fold, search_words
 from core.models import Plan, Setting
-from core.plan_query import PlanFilter, created_range
+from core.money import CODES_BY_EXPONENT, to_major_str
+from core.plan_query import NumRange, PlanFilter, amount_bounds, created_range
 from core.schemas.common import Key, Window
 from core.services.context import READ, ServiceContext, require
 
@@ -159,12 +160,7 @@ def per_period_text(schedule_type: str, interval_length: int) -> str:
 
 def amount_text(amount: int, currency: str) -> str:
     """Minor units as a plain decimal in major units: 999 EUR → "9.99", 500 JPY → "500"."""
-    exp = MINOR_UNITS.get((currency or "").upper(), 2)
-    if exp == 0:
-        return str(amount)
-    sign = "-" if amount < 0 else ""
-    whole, frac = divmod(abs(amount), 10**exp)
-    return f"{sign}{whole}.{frac:0{exp}d}"
+    return to_major_str(amount, currency if (currency or "").upper() in MINOR_UNITS else "EUR")
 
 
 # -- SQL ---------------------------------------------------------------------------------------
@@ -230,6 +226,18 @@ def _range(col, r):
     return and_(*parts)
 
 
+def _amount_clause(c, r):
+    """`amount` per currency exponent (core.plan_query.amount_bounds): EUR-like codes, the
+    common case, are "not one of the others", so the index on amount serves it."""
+    groups = amount_bounds(r)
+    others = [code for exp, codes in CODES_BY_EXPONENT.items() if exp != 2 for code in codes]
+    parts = []
+    for exp, lo, hi in groups:
+        where = c.currency.notin_(others) if exp == 2 else c.currency.in_(CODES_BY_EXPONENT[exp])
+        parts.append(and_(where, _range(c.amount, NumRange.model_construct(lo=lo, hi=hi))))
+    return or_(*parts) if parts else false()
+
+
 def _local_midnight(d: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(d, time(0), tzinfo=tz)
 
@@ -268,7 +276,9 @@ def _compile(f: PlanFilter, dialect: str, today: date, tz: ZoneInfo) -> _Compile
             w.append(_in_or_eq(c[key], values))
     if f.dunning_plan:
         w.append(c.dunning_plan == f.dunning_plan)
-    for key in ("amount", "quantity", "fixed_count", "trial_interval_length",
+    if f.amount is not None:
+        w.append(_amount_clause(c, f.amount))
+    for key in ("quantity", "fixed_count", "trial_interval_length",
                 "interval_length", "schedule_fixed_day", "renewal_reminder_email_days",
                 "trial_reminder_email_days"):
         r = getattr(f, key)

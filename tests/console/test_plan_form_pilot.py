@@ -11,13 +11,10 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
 
 import styles
 from console.app import KontorApp
-from console.screens.plan_form import (
-    NewVersionDialog,
-    PlanForm,
-    confirm_undelete_plan,
-    parse_values,
-    raw_values,
-)
+from console.screens.plan.delete import confirm_undelete_plan
+from console.screens.plan.fields import parse_values, raw_values
+from console.screens.plan.form import PlanForm
+from console.screens.plan.new_version import NewVersionDialog
 from console.screens.plan_versions import PlanVersionsScreen
 from console.widgets.confirm import ConfirmDialog
 from core.billing.contract_preview import contract_preview
@@ -561,7 +558,7 @@ async def test_a_new_plan_starts_with_the_account_currency_and_vat(admin):
 
 @pytest.mark.parametrize("stored", [None, False, True])
 def test_imported_reepay_flags_survive_an_unchanged_form(admin, stored):
-    from console.screens.plan_form import changed_fields
+    from console.screens.plan.fields import changed_fields
 
     plan_service.import_plans(admin, {
         **GOLD, "vat": 0.19, "trial_interval_length": 7, "trial_interval_unit": "days",
@@ -588,3 +585,21 @@ async def test_fixed_hour_and_trial_days_are_inputs_of_fixed_day_plans(admin):
         dialog = pilot.app.screen
         assert isinstance(dialog, NewVersionDialog)
         assert set(dialog.changes) == {"schedule_fixed_hour", "fixed_trial_days"}
+
+
+async def test_create_version_radio_buttons_read_without_colour(admin):
+    """Defect 17: both scope buttons drew "●"; the unselected one draws "○"."""
+    plan = plan_service.create_plan(admin, GOLD)
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        dialog = await change_price(pilot, admin, plan, "120")
+
+        def drawn(button_id: str) -> str:
+            return "".join(s.text for s in dialog.query_one(f"#{button_id}").render_line(0))
+
+        assert "●" in drawn("scope-new_only") and "○" not in drawn("scope-new_only")
+        assert "○" in drawn("scope-new_and_existing")
+        assert "●" not in drawn("scope-new_and_existing")
+        await pilot.press("2")
+        await settle(pilot)
+        assert "○" in drawn("scope-new_only") and "●" in drawn("scope-new_and_existing")

@@ -17,8 +17,8 @@ from core.plan_query import KEYS
 from core.services import plan_catalogue as catalogue
 from core.services import views as view_service
 from core.services.demo import generate_plans
-from core.services.plan_catalogue import COLUMNS as COLUMNS_ALL
 from core.services.operators import sign_in
+from core.services.plan_catalogue import COLUMNS as COLUMNS_ALL
 from tests.console.conftest import SIZE, settle, type_text
 
 
@@ -254,3 +254,55 @@ async def test_deleting_a_saved_view_asks_first(ctx):
         await pilot.press("d", "y")
         await settle(pilot)
     assert view_service.list_views(ctx) == []
+
+
+async def test_filter_panel_keeps_every_field_set_in_one_visit(ctx):
+    """Defect 8: `f`, tick Status active, esc, Amount 10-50, ctrl+s kept only the amount."""
+    from textual.widgets import OptionList
+
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        panel = pilot.app.screen
+        assert isinstance(panel, FilterPanel)
+        for _ in range(KEYS.index("state")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("space", "escape")  # tick "active", back to the field list
+        await settle(pilot)
+        fields = panel.query_one("#filter-fields", OptionList)
+        state_row = str(fields.get_option_at_index(KEYS.index("state")).prompt)
+        assert state_row.startswith("●") and "active" in state_row
+        assert not str(fields.get_option_at_index(KEYS.index("amount")).prompt).startswith("●")
+        for _ in range(KEYS.index("amount") - KEYS.index("state")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await type_text(pilot, "10-50")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert screen.filter.state == ("active",)
+        assert screen.filter.amount == plan_query.NumRange(lo=1000, hi=5000)
+        assert screen.query_one(WindowedTable).total == expected_total(
+            ctx, "state:active amount:10-50")
+
+
+async def test_filter_panel_shows_human_labels_for_choices(ctx):
+    from textual.widgets import SelectionList
+
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await open_plans(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        for _ in range(KEYS.index("schedule_type")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        choices = pilot.app.screen.query_one("#filter-choices", SelectionList)
+        prompts = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+        assert "monthly — on a fixed day" in prompts and "month_fixedday" not in prompts
+        await pilot.press("escape", "escape")  # back to the list; the draft is unchanged
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PlanListScreen)

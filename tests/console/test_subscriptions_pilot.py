@@ -150,3 +150,44 @@ async def test_viewer_sees_the_subscription_but_cannot_cancel(billed):
         await settle(pilot)
         assert pilot.app.screen is screen
         assert screen.check_action("cancel_subscription", ()) is None
+
+
+async def test_pick_the_plan_by_typing_part_of_its_name(billed):
+    """Defect 11: the plan was a handle typed from memory; now part of its name finds it."""
+    from textual.widgets import Input, OptionList
+
+    from core.services import subscriptions as subscription_service
+
+    ctx = sign_in(billed, "alice")
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "oliver.smith@")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, NewSubscriptionForm)
+        await type_text(pilot, "members")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        results = form.query_one("#input-plan-results", OptionList)
+        shown = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
+        assert len(shown) == 2 and all("Gold membership" in s for s in shown)
+        assert "gold-yearly" in shown[1] and "€290.00" in shown[1] and "year" in shown[1]
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert form.query_one("#input-plan", Input).value == "gold-yearly"
+        assert form.query_one("#input-plan", Input).has_focus
+        await pilot.press("ctrl+s")  # the preview
+        await settle(pilot)
+        assert "Gold membership (yearly)" in str(form.query_one("#new-preview").render())
+        await pilot.press("ctrl+s")  # the same values: create it
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, SubscriptionScreen)
+    assert subscription_service.get_subscription(
+        ctx, screen.subscription_id).plan_handle == "gold-yearly"

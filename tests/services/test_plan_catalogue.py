@@ -306,3 +306,29 @@ def test_export_streams_in_windows(many, monkeypatch):
 def test_a_viewer_may_list_and_export(catalogue, viewer):
     assert pc.count_plans(viewer) == 9
     assert pc.export_plans(viewer, None, None, "csv").count("\n") == 10
+
+
+# -- the amount filter compares each plan in its own currency's major units (core.money) -----
+
+OTHER_CURRENCIES = [
+    _plan("yen", "2025-07-01T08:00:00Z", name="Yen Plan", amount=1000, currency="JPY"),
+    _plan("yen-big", "2025-07-01T08:00:00Z", name="Yen Big", amount=100000, currency="JPY"),
+    _plan("dinar", "2025-07-01T08:00:00Z", name="Dinar Plan", amount=1234, currency="KWD"),
+    _plan("euro", "2025-07-01T08:00:00Z", name="Euro Plan", amount=1000, currency="EUR"),
+]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("amount:1000", {"yen"}),             # JPY 1000 (1000 minor units), not EUR 1000.00
+    ("amount:10", {"euro"}),              # EUR 10.00 (1000 minor units), not JPY 10
+    ("amount:100000", {"yen-big"}),
+    ("amount:1.23-1.24", {"dinar"}),      # KWD 1.234
+    ("amount:1.23", set()),
+    ("amount:9.5-10.5", {"euro"}),        # EUR 10.00; JPY 10 would match too, there is none
+    ("amount:999.5-1000.5", {"yen"}),
+    ("amount:-10", {"euro", "dinar"}),
+    ("amount:1000-", {"yen", "yen-big"}),
+])
+def test_amount_filter_per_currency_exponent(admin, query, expected):
+    plans.import_plans(admin, OTHER_CURRENCIES)
+    assert handles(admin, query) == expected

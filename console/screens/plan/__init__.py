@@ -1,0 +1,1 @@
+"""The plan editor: declared fields, the form, "Create version", delete and undelete."""
