@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound
 from core.i18n import _
 from core.models import Invoice, utcnow
+from core.rules import invoices as rules
 from core.schemas.common import Window
 from core.schemas.invoices import Invoice as InvoiceOut
-from core.rules import invoices as rules
 from core.services import _uow
 from core.services.context import READ, ServiceContext, require
 

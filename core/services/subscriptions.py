@@ -22,6 +22,7 @@ from core.billing.periods import instant, zone
 from core.errors import NotFound, ValidationFailed
 from core.i18n import _
 from core.models import Contact, Invoice, Plan, Setting, Subscription, utcnow
+from core.rules import subscriptions as rules
 from core.schemas.common import Window
 from core.schemas.subscriptions import (
     CancellationPreview,
@@ -33,7 +34,6 @@ from core.schemas.subscriptions import (
     SubscriptionPreview,
 )
 from core.schemas.subscriptions import Subscription as SubscriptionOut
-from core.rules import subscriptions as rules
 from core.services import _uow, audit
 from core.services.billing_run import (
     ACCOUNT_TZ_KEY,
