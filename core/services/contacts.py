@@ -266,7 +266,7 @@ def _list(session: Session, ctx: ServiceContext, terms: list[str], window: Windo
 def _to_out(c: Contact) -> ContactOut:
     return ContactOut(id=c.id, name=c.name, email=c.email, phone=c.phone, language=c.language,
                       tags=list(c.tags or []), notes=c.notes, created_at=c.created_at,
-                      updated_at=c.updated_at, updated_by=c.updated_by, version=c.version)
+                      updated_at=c.updated_at, updated_by=c.updated_by, version=c.row_version)
 
 
 def _snapshot(c: Contact) -> dict[str, Any]:
@@ -337,7 +337,7 @@ def _load_for_write(session: Session, contact_id: int, expected_version: int) ->
     c = session.get(Contact, contact_id)
     if c is None:
         raise NotFound(_("Contact {id} does not exist (deleted?).").format(id=contact_id))
-    if c.version != expected_version:
+    if c.row_version != expected_version:
         raise _conflict(c)
     return c
 

@@ -24,7 +24,7 @@ def _snapshot(op: Operator) -> dict:
 
 def _out(op: Operator) -> OperatorOut:
     return OperatorOut(id=op.id, login=op.login, name=op.name, role=op.role, active=op.active,
-                       created_at=op.created_at, version=op.version)
+                       created_at=op.created_at, version=op.row_version)
 
 
 def sign_in(db: Database, login: str) -> ServiceContext:
@@ -97,7 +97,7 @@ def update_operator(ctx: ServiceContext, login: str, data: dict, *,
             raise NotFound(_("No operator with login {login}.").format(login=login))
         # What `data` leaves out stays as it is (no silent demotion or reactivation).
         inp = _validate({**_snapshot(op), **data, "login": login})
-        if op.version != expected_version:
+        if op.row_version != expected_version:
             raise Conflict(_("Changed by {by} at {at} — reload.").format(
                 by=op.updated_by, at=op.updated_at.strftime("%Y-%m-%d %H:%M")),
                 changed_by=op.updated_by, changed_at=op.updated_at)

@@ -53,7 +53,7 @@ class SavedViewOut(BaseModel):
 def _out(v: SavedView, login: str) -> SavedViewOut:
     return SavedViewOut(id=v.id, owner=v.owner, list_name=v.list_name, name=v.name,
                         query=v.query, columns=list(v.columns or []), sort=v.sort,
-                        shared=v.shared, created=v.created, version=v.version,
+                        shared=v.shared, created=v.created, version=v.row_version,
                         mine=v.owner == login)
 
 
@@ -122,7 +122,7 @@ def save_view(ctx: ServiceContext, name: str, query: str, columns: list[str], so
             before = None
             session.add(v)
         else:
-            if expected_version is not None and v.version != expected_version:
+            if expected_version is not None and v.row_version != expected_version:
                 raise Conflict(_("This view was changed meanwhile — reload."))
             if v.shared and not shared:
                 require(session, ctx, PUBLISH)  # un-publishing is publishing too
