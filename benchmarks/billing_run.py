@@ -99,7 +99,9 @@ def _kinds(ctx, population: str) -> list[tuple]:
             new = None
             if event == "version":
                 new = plans.create_plan_version(ctx, p["handle"], NEW_VERSION,
-                                                scope="new_and_existing", now=PUBLISHED).plan
+                                                scope="new_and_existing", now=PUBLISHED,
+                                                expected_row_version=plans.get_plan(
+                                                    ctx, p["handle"]).row_version).plan
             kinds.append((out.id, plans.to_terms(out), event, new and new.id,
                           new and plans.to_terms(new)))
     if population == "mixed":  # half plain, half general

@@ -74,9 +74,11 @@ def version_of(kind: Kind, row: Any) -> int:
 
 
 def conflict(kind: Kind, row: Any) -> Conflict:
-    at: datetime = row.updated_at
-    return Conflict(kind.changed(row.updated_by, at.strftime("%Y-%m-%d %H:%M:%S UTC")),
-                    changed_by=row.updated_by, changed_at=at)
+    """Who changed the row and when (models without `updated_by` name nobody)."""
+    at: datetime | None = getattr(row, "updated_at", None)
+    by: str = getattr(row, "updated_by", "") or ""
+    return Conflict(kind.changed(by, at.strftime("%Y-%m-%d %H:%M:%S UTC") if at else ""),
+                    changed_by=by or None, changed_at=at)
 
 
 def check_version(kind: Kind, row: Any, expected: int | None, *,

@@ -38,7 +38,6 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.billing import (
-    DEFAULT_TZ,
     PlanTerms,
     SubscriptionState,
     apply_version,
@@ -51,7 +50,7 @@ from core.billing.engine import Invoice as EngineInvoice
 from core.billing.engine import PlainPeriod, PlainRenewals, RenewalCache, Renewed
 from core.errors import Conflict, ValidationFailed
 from core.i18n import _
-from core.models import Invoice, Plan, Setting, Subscription, utcnow
+from core.models import Invoice, Plan, Subscription, utcnow
 from core.schemas.subscriptions import RunSummary
 from core.services import audit
 from core.services.context import ServiceContext, require
@@ -63,9 +62,11 @@ _INVOICES = Invoice.__table__
 
 
 def account_timezone(session: Session) -> str:
-    """The account time zone (setting `account_timezone`, default Europe/Berlin)."""
-    value = session.scalar(select(Setting.value).where(Setting.key == ACCOUNT_TZ_KEY))
-    return value or DEFAULT_TZ
+    """The account time zone (setting `account_timezone`, default Europe/Berlin), as the
+    settings service reads it (one source)."""
+    from core.services.settings import setting
+
+    return setting(session, ACCOUNT_TZ_KEY)
 
 
 def invoice_number(subscription_id: int, sequence: int) -> str:

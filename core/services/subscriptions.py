@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from core.billing.amounts import price
 from core.billing.periods import instant, zone
 from core.errors import NotFound, ValidationFailed
 from core.i18n import _
-from core.models import Contact, Invoice, Plan, Setting, Subscription, utcnow
+from core.models import Contact, Invoice, Plan, Subscription, utcnow
 from core.rules import subscriptions as rules
 from core.schemas.common import Window
 from core.schemas.subscriptions import (
@@ -35,6 +34,7 @@ from core.schemas.subscriptions import (
 )
 from core.schemas.subscriptions import Subscription as SubscriptionOut
 from core.services import _uow, audit
+from core.services import settings as settings_service
 from core.services.billing_run import (
     ACCOUNT_TZ_KEY,
     TermsCache,
@@ -57,28 +57,14 @@ _FAR = datetime(9000, 1, 1, tzinfo=UTC)  # a projection's horizon: until it stop
 
 
 def get_account_timezone(ctx: ServiceContext) -> str:
-    with ctx.db.reading() as session:
-        return account_timezone(session)
+    """The account time zone: the settings service's `account_timezone`."""
+    return settings_service.get_setting(ctx, ACCOUNT_TZ_KEY).value
 
 
 def set_account_timezone(ctx: ServiceContext, tz: str) -> str:
-    """Set the zone every billing boundary is computed in (new subscriptions take it)."""
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed({"account_timezone": _("Unknown time zone {tz}.").format(
-            tz=tz)}) from None
-    with ctx.db.transaction() as session:
-        require(session, ctx, "settings.write")
-        row = session.get(Setting, ACCOUNT_TZ_KEY)
-        before = row.value if row else None
-        if row is None:
-            session.add(Setting(key=ACCOUNT_TZ_KEY, value=tz))
-        else:
-            row.value = tz
-        audit.record(session, ctx, "setting", ACCOUNT_TZ_KEY, "update", {"value": before},
-                     {"value": tz})
-        return tz
+    """Set the zone every billing boundary is computed in (new subscriptions take it):
+    the settings service's `account_timezone` (validated, admins only, audited there)."""
+    return settings_service.set_setting(ctx, ACCOUNT_TZ_KEY, tz).value
 
 
 # -- reading ---------------------------------------------------------------------------------
