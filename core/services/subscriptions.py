@@ -35,7 +35,7 @@ from core.schemas.subscriptions import (
 from core.schemas.subscriptions import Subscription as SubscriptionOut
 from core.services import _uow, audit
 from core.services import settings as settings_service
-from core.services.billing_run import (
+from core.services.billing_policy import (
     ACCOUNT_TZ_KEY,
     TermsCache,
     account_timezone,
@@ -141,7 +141,7 @@ def _out(session: Session, sub: Subscription, at: datetime | None = None) -> Sub
 
 
 def billing_status(state: SubscriptionState, at: datetime, on_hold: bool) -> str:
-    from core.services.billing_run import subscription_status
+    from core.services.billing_policy import subscription_status
 
     return subscription_status(state, at, on_hold)
 
