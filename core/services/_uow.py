@@ -45,7 +45,7 @@ class Kind:
     lookup: Callable[[Session, Any, bool], Any] | None = None  # by something else than the id
 
 
-def _lock_sqlite(session: Session) -> None:
+def lock_sqlite(session: Session) -> None:
     """Open the write transaction now (BEGIN IMMEDIATE) unless one is open: a second writer
     waits here (busy_timeout) and then reads what the first one committed."""
     driver = session.connection().connection.driver_connection
@@ -57,7 +57,7 @@ def load(session: Session, kind: Kind, key: Any, *, lock: bool = False) -> Any:
     """The row of `kind` at `key` (fresh from the database when locked), or NotFound."""
     dialect = session.get_bind().dialect.name
     if lock and dialect == "sqlite":
-        _lock_sqlite(session)
+        lock_sqlite(session)
     pg_lock = lock and dialect != "sqlite"
     if kind.lookup is not None:
         row = kind.lookup(session, key, pg_lock)

@@ -22,6 +22,7 @@ from core.errors import NotFound, ValidationFailed
 from core.i18n import _
 from core.models import Contact, Invoice, Plan, Subscription, utcnow
 from core.rules import subscriptions as rules
+from core.schemas.bulk import BulkPreview, BulkResult
 from core.schemas.common import Window
 from core.schemas.subscriptions import (
     CancellationPreview,
@@ -33,7 +34,7 @@ from core.schemas.subscriptions import (
     SubscriptionPreview,
 )
 from core.schemas.subscriptions import Subscription as SubscriptionOut
-from core.services import _uow, audit
+from core.services import _bulk, _uow, audit
 from core.services import settings as settings_service
 from core.services.billing_policy import (
     ACCOUNT_TZ_KEY,
@@ -630,3 +631,42 @@ def cancel_pending_change(ctx: ServiceContext, subscription_id: int, *,
         before = _snapshot(sub)
         sub.pending_plan_id = sub.pending_change_at = None
         return _finish(session, ctx, sub, "cancel_change", before, now)
+
+
+# -- bulk ------------------------------------------------------------------------------------
+
+
+def _cancel_reason(session: Session, at: datetime | None, now: datetime):
+    """The transition table's reason not to cancel a row at `at` (None: it can be)."""
+    def check(sub: Subscription) -> str | None:
+        _plan, terms = terms_for(session, sub)
+        moment = _moment(at or now, sub.timezone, "at")
+        facts = facts_at(sub, terms, engine_state(sub), moment)
+        return rules.allowed_actions(**facts)["cancel"]
+    return check
+
+
+def preview_bulk_cancel(ctx: ServiceContext, ids: list[int], *, at: datetime | None = None,
+                        now: datetime | None = None) -> BulkPreview:
+    """How many of `ids` a bulk cancel at `at` would cancel, and which it refuses (why)."""
+    now = now or utcnow()
+    with ctx.db.reading() as session:
+        require(session, ctx, READ)
+        return _bulk.preview(session, KIND, "cancel", ids, _cancel_reason(session, at, now))
+
+
+def bulk_cancel_subscriptions(ctx: ServiceContext, ids: list[int], at: datetime | None = None,
+                              *, now: datetime | None = None) -> BulkResult:
+    """Cancel every subscription of `ids` at `at` (default now), or none: a single refusal
+    (already cancelled, on hold, ended, no such id) raises `BulkRefused` listing every refused
+    row and writes nothing; otherwise one transaction, one audit record per subscription."""
+    now = now or utcnow()
+    with ctx.db.transaction() as session:
+        require(session, ctx, WRITE)
+
+        def apply(sub: Subscription) -> tuple[dict[str, Any], dict[str, Any]]:
+            before = cancel_in(session, ctx, sub, at or now, now)
+            return before, _snapshot(sub)
+
+        return _bulk.run(session, ctx, KIND, "cancel", ids,
+                         check=_cancel_reason(session, at, now), apply=apply, now=now)
