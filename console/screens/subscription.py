@@ -6,6 +6,8 @@ timeline, the cancellation preview and the plan-change preview are the engine's 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -212,7 +214,7 @@ class SubscriptionScreen(Screen):
 
     # The screen's actions -> the transition table's (core.rules.subscriptions); the service
     # ships its verdict on `allowed_actions`, the screen only looks it up.
-    STATE_ACTIONS = {"cancel_subscription": "cancel", "uncancel": "uncancel",
+    STATE_ACTIONS: ClassVar[dict[str, str]] = {"cancel_subscription": "cancel", "uncancel": "uncancel",
                      "change_plan": "change_plan", "hold": "hold",
                      "reactivate": "reactivate", "expire": "expire"}
 
