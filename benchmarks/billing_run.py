@@ -99,7 +99,9 @@ def _kinds(ctx, population: str) -> list[tuple]:
             new = None
             if event == "version":
                 new = plans.create_plan_version(ctx, p["handle"], NEW_VERSION,
-                                                scope="new_and_existing", now=PUBLISHED).plan
+                                                scope="new_and_existing", now=PUBLISHED,
+                                                expected_row_version=plans.get_plan(
+                                                    ctx, p["handle"]).row_version).plan
             kinds.append((out.id, plans.to_terms(out), event, new and new.id,
                           new and plans.to_terms(new)))
     if population == "mixed":  # half plain, half general
@@ -158,7 +160,7 @@ def setup(url: str, n: int, population: str = "plain") -> None:
                 for i in range(start, min(contacts, start + 50_000))]
         cur.executemany(
             "INSERT INTO contacts (name, sort_key, email, email_key, phone, language, tags, "
-            "notes, search_doc, created_at, updated_at, updated_by, version) "
+            "notes, search_doc, created_at, updated_at, updated_by, row_version) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     rnd = random.Random(42)
     sql = ("INSERT INTO subscriptions (contact_id, plan_id, state, quantity, amount, start, "
@@ -198,7 +200,7 @@ def _insert_generic(db, n: int, now: datetime, starts: list, kinds: list,
                 {"name": f"Contact {i}", "sort_key": f"contact {i}",
                  "email": f"c{i}@example.org", "email_key": f"c{i}@example.org", "phone": "",
                  "language": "", "tags": [], "notes": "", "search_doc": "",
-                 "created_at": now, "updated_at": now, "updated_by": "bench", "version": 1}
+                 "created_at": now, "updated_at": now, "updated_by": "bench", "row_version": 1}
                 for i in range(start, min(contacts, start + 10_000))])
         first = conn.execute(Contact.__table__.select().with_only_columns(
             Contact.__table__.c.id).order_by(Contact.__table__.c.id).limit(1)).scalar()

@@ -416,8 +416,11 @@ def subscriptions_reactivate(args, ctx) -> int:
 def subscriptions_change_plan(args, ctx) -> int:
     from core.services import subscriptions
 
+    # A script means the subscription as it is now: its current version.
+    version = subscriptions.get_subscription(ctx, args.id).row_version
     _dump(subscriptions.change_plan(ctx, args.id, plan=args.plan, timing=args.timing,
-                                    compensation=args.compensation))
+                                    compensation=args.compensation,
+                                    expected_row_version=version))
     return 0
 
 

@@ -6,6 +6,8 @@ timeline, the cancellation preview and the plan-change preview are the engine's 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -123,9 +125,8 @@ class SubscriptionScreen(Screen):
         yield Header()
         yield Static("", id="sub-summary")
         with TabbedContent(id="sub-tabs", initial="timeline"):
-            with TabPane(_("Timeline") + " \\[t]", id="timeline"):
-                with VerticalScroll():
-                    yield Static("", id="sub-timeline")
+            with TabPane(_("Timeline") + " \\[t]", id="timeline"), VerticalScroll():
+                yield Static("", id="sub-timeline")
             with TabPane(_("Invoices") + " \\[i]", id="invoices"):
                 yield KeyTable(id="sub-invoices", cursor_type="row")
         yield Footer()
@@ -209,27 +210,22 @@ class SubscriptionScreen(Screen):
 
     # -- what is possible now ---------------------------------------------------------------
 
+    # The screen's actions -> the transition table's (core.rules.subscriptions); the service
+    # ships its verdict on `allowed_actions`, the screen only looks it up.
+    STATE_ACTIONS: ClassVar[dict[str, str]] = {"cancel_subscription": "cancel", "uncancel": "uncancel",
+                     "change_plan": "change_plan", "hold": "hold",
+                     "reactivate": "reactivate", "expire": "expire"}
+
     def check_action(self, action: str, parameters) -> bool | None:
-        writes = {"cancel_subscription", "uncancel", "change_plan", "hold", "reactivate",
-                  "expire", "mark_paid", "mark_failed"}
+        writes = {*self.STATE_ACTIONS, "mark_paid", "mark_failed"}
         if action not in writes:
             return True
         if not self.ctx.can("subscriptions.write") or self.sub is None:
             return None
-        state = self.sub.state
-        live = state in ("trial", "active", "pending_cancellation", "on_hold")
-        allowed = {
-            "cancel_subscription": state in ("trial", "active"),
-            "uncancel": state == "pending_cancellation",
-            "change_plan": state in ("active", "pending_cancellation", "on_hold", "trial"),
-            "hold": state == "active",
-            "reactivate": state == "on_hold",
-            "expire": live,
-            "mark_paid": bool(self.invoices),
-            "mark_failed": bool(self.invoices),
-        }
-        # Hidden when the state rules it out; greyed out (above) when the role does.
-        return True if allowed.get(action) else False
+        if action in self.STATE_ACTIONS:
+            # Hidden when the state rules it out; greyed out (above) when the role does.
+            return self.sub.allowed_actions.get(self.STATE_ACTIONS[action], "") is None
+        return bool(self.invoices)
 
     # -- actions ----------------------------------------------------------------------------
 

@@ -36,3 +36,5 @@ class Invoice(BaseModel):
     paid_at: datetime | None
     failed_at: datetime | None
     row_version: int
+    # core.rules.invoices: record_payment, record_failed_payment, credit -> None or why not.
+    allowed_actions: dict[str, str | None] = {}

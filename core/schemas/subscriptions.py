@@ -52,6 +52,8 @@ class Subscription(BaseModel):
     pending_change_at: datetime | None
     invoice_count: int
     row_version: int
+    # core.rules.subscriptions: action -> None (allowed now) or the reason why not.
+    allowed_actions: dict[str, str | None] = {}
     next_invoice_amount: int | None = None  # gross, after a scheduled move at its price
     period_amount: int | None = None  # gross per full period (quantity included)
     period_text: str = ""  # "per month", "every 3 months", "per year"

@@ -61,11 +61,11 @@ def main(request_fd: int, result_fd: int) -> int:
         url, upto, operator, fast, chunk, now = requests.recv()
         from core.db import Database
         from core.models import utcnow
-        from core.services.billing_run import SqliteChunks, _sqlite_ts, read_chunk
+        from core.services.billing_sqlite import SqliteChunks, read_chunk, sqlite_ts
 
         db = Database(url)
         computer = SqliteChunks(upto, operator, fast=fast)
-        upto_sql = _sqlite_ts(upto)
+        upto_sql = sqlite_ts(upto)
         epoch, after = requests.recv()
         while True:
             if requests.poll():  # restarted (or the run closed the pipe: EOFError)

@@ -10,16 +10,15 @@ from pydantic import ValidationError
 from sqlalchemy import and_, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.i18n import _
 from core.limits import search_input
 from core.models import Contact, utcnow
 from core.schemas.common import Window, field_errors
 from core.schemas.contacts import Contact as ContactOut
 from core.schemas.contacts import ContactInput, ContactRow
-from core.services import audit
+from core.services import _uow, audit
 from core.services.cancel import SearchCancel, run_cancellable
 from core.services.context import READ, ServiceContext, require
 
@@ -266,7 +265,7 @@ def _list(session: Session, ctx: ServiceContext, terms: list[str], window: Windo
 def _to_out(c: Contact) -> ContactOut:
     return ContactOut(id=c.id, name=c.name, email=c.email, phone=c.phone, language=c.language,
                       tags=list(c.tags or []), notes=c.notes, created_at=c.created_at,
-                      updated_at=c.updated_at, updated_by=c.updated_by, version=c.version)
+                      updated_at=c.updated_at, updated_by=c.updated_by, version=c.row_version)
 
 
 def _snapshot(c: Contact) -> dict[str, Any]:
@@ -326,20 +325,16 @@ def create_contact(ctx: ServiceContext, data: dict) -> ContactOut:
         return _to_out(c)
 
 
-def _conflict(c: Contact) -> Conflict:
-    return Conflict(
-        _("This contact was changed by {by} at {at} — reload to see their change.").format(
-            by=c.updated_by, at=c.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
-        changed_by=c.updated_by, changed_at=c.updated_at)
+KIND = _uow.Kind(
+    model=Contact, entity="contact",
+    not_found=lambda cid: _("Contact {id} does not exist (deleted?).").format(id=cid),
+    changed=lambda by, at: _("This contact was changed by {by} at {at} — reload to see their "
+                             "change.").format(by=by, at=at),
+    meanwhile=lambda: _("This contact was changed by someone else meanwhile — reload."))
 
 
 def _load_for_write(session: Session, contact_id: int, expected_version: int) -> Contact:
-    c = session.get(Contact, contact_id)
-    if c is None:
-        raise NotFound(_("Contact {id} does not exist (deleted?).").format(id=contact_id))
-    if c.version != expected_version:
-        raise _conflict(c)
-    return c
+    return _uow.load_for_write(session, KIND, contact_id, expected_version)
 
 
 def update_contact(ctx: ServiceContext, contact_id: int, data: dict, *,
@@ -356,16 +351,10 @@ def update_contact(ctx: ServiceContext, contact_id: int, data: dict, *,
         after = _snapshot(c)
         if after == before:
             return _to_out(c)
-        c.updated_at, c.updated_by = utcnow(), ctx.operator
         try:
-            session.flush()
-        except StaleDataError:  # saved by another session between our read and write
-            session.rollback()
-            raise Conflict(_("This contact was changed by someone else meanwhile — reload.")
-                           ) from None
+            _uow.save(session, ctx, KIND, c, "update", before, after)
         except IntegrityError:
             raise ValidationFailed({"email": _(EMAIL_TAKEN)}) from None
-        audit.record(session, ctx, "contact", c.id, "update", before, after)
         return _to_out(c)
 
 
@@ -380,11 +369,7 @@ def delete_contact(ctx: ServiceContext, contact_id: int, *, expected_version: in
                 reasons="; ".join(reasons))})
         before = _snapshot(c)
         session.delete(c)
-        try:
-            session.flush()
-        except StaleDataError:
-            raise Conflict(_("This contact was changed by someone else meanwhile — reload.")
-                           ) from None
+        _uow.flush(session, KIND)
         audit.record(session, ctx, "contact", contact_id, "delete", before, None)
 
 

@@ -50,7 +50,7 @@ ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": ""})
 
 
 COLUMNS = ("name", "sort_key", "email", "email_key", "phone", "language", "tags", "notes",
-           "search_doc", "created_at", "updated_at", "updated_by", "version")
+           "search_doc", "created_at", "updated_at", "updated_by", "row_version")
 _TAG_CHOICES = ['[]'] * 3 + [f'["{t}"]' for t in TAGS] + ['["vip", "newsletter"]',
                                                          '["student", "trial"]']
 

@@ -6,14 +6,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import NotFound
 from core.i18n import _
 from core.models import Invoice, utcnow
+from core.rules import invoices as rules
 from core.schemas.common import Window
 from core.schemas.invoices import Invoice as InvoiceOut
-from core.services import audit
+from core.services import _uow
 from core.services.context import READ, ServiceContext, require
 
 WRITE = "subscriptions.write"
@@ -26,7 +26,7 @@ def invoice_out(inv: Invoice) -> InvoiceOut:
         period_start=inv.period_start, period_end=inv.period_end, issued=inv.issued,
         currency=inv.currency, lines=inv.lines, net=inv.net, vat_amount=inv.vat_amount,
         amount=inv.amount, state=inv.state, paid_at=inv.paid_at, failed_at=inv.failed_at,
-        row_version=inv.row_version)
+        row_version=inv.row_version, allowed_actions=rules.allowed_actions(inv.state))
 
 
 def list_invoices(ctx: ServiceContext, *, subscription_id: int | None = None,
@@ -62,49 +62,55 @@ def get_invoice(ctx: ServiceContext, number: str) -> InvoiceOut:
         return invoice_out(_by_number(session, number))
 
 
-_ALLOWED = {"paid": ("open", "failed"), "failed": ("open",), "credited": ("open", "failed")}
+def _not_found(number: str) -> str:
+    return _("No invoice {number}.").format(number=number)
 
 
-def _set_state(ctx: ServiceContext, number: str, state: str, *, at: datetime | None,
+def _by_number_locked(session: Session, number: str, lock: bool) -> Invoice | None:
+    q = select(Invoice).where(Invoice.number == number)
+    if lock:
+        q = q.with_for_update()
+    return session.scalar(q.execution_options(populate_existing=True))
+
+
+KIND = _uow.Kind(
+    model=Invoice, entity="invoice", not_found=_not_found, lookup=_by_number_locked,
+    changed=lambda by, at: _("This invoice was changed by {by} — reload.").format(by=by),
+    meanwhile=lambda: _("This invoice was changed by someone else meanwhile — reload."))
+
+
+def _set_state(ctx: ServiceContext, number: str, action: str, *, at: datetime | None,
                expected_row_version: int | None) -> InvoiceOut:
+    """A state action of core.rules.invoices, under the row lock."""
     at = at or utcnow()
     with ctx.db.transaction() as session:
         require(session, ctx, WRITE)
-        inv = _by_number(session, number)
-        if expected_row_version is not None and inv.row_version != expected_row_version:
-            raise Conflict(_("This invoice was changed by {by} — reload.").format(
-                by=inv.updated_by), changed_by=inv.updated_by, changed_at=inv.updated_at)
-        if inv.state not in _ALLOWED[state]:
-            raise ValidationFailed({"state": _("A {current} invoice cannot become {new}.").format(
-                current=inv.state, new=state)})
+        inv = _uow.load_for_write(session, KIND, number, expected_row_version, lock=True,
+                                  required=False)
+        rules.check(action, inv.state)
+        state = rules.target_state(action)
         before = {"state": inv.state}
         inv.state = state
         if state == "paid":
             inv.paid_at = at
         elif state == "failed":
             inv.failed_at = at
-        inv.updated_at, inv.updated_by = utcnow(), ctx.operator
-        try:
-            session.flush()
-        except StaleDataError:
-            raise Conflict(_("This invoice was changed by someone else meanwhile — reload.")
-                           ) from None
-        audit.record(session, ctx, "invoice", inv.number, state, before,
-                     {"state": state, "at": at.isoformat()})
+        _uow.save(session, ctx, KIND, inv, state, before, {"state": state},
+                  extra={"at": at.isoformat()}, key=inv.number)
         return invoice_out(inv)
 
 
 def record_payment(ctx: ServiceContext, number: str, *, at: datetime | None = None,
                    expected_row_version: int | None = None) -> InvoiceOut:
-    return _set_state(ctx, number, "paid", at=at, expected_row_version=expected_row_version)
+    return _set_state(ctx, number, "record_payment", at=at, expected_row_version=expected_row_version)
 
 
 def record_failed_payment(ctx: ServiceContext, number: str, *, at: datetime | None = None,
                           expected_row_version: int | None = None) -> InvoiceOut:
-    return _set_state(ctx, number, "failed", at=at, expected_row_version=expected_row_version)
+    return _set_state(ctx, number, "record_failed_payment", at=at, expected_row_version=expected_row_version)
 
 
 def credit_invoice(ctx: ServiceContext, number: str, *,
                    expected_row_version: int | None = None) -> InvoiceOut:
-    return _set_state(ctx, number, "credited", at=None,
+    return _set_state(ctx, number, "credit", at=None,
                       expected_row_version=expected_row_version)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session
 
 from core.db import Database
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.i18n import _
 from core.models import Operator, utcnow
 from core.schemas.common import field_errors
 from core.schemas.operators import Operator as OperatorOut
 from core.schemas.operators import OperatorInput
-from core.services import audit
+from core.services import _uow, audit
 from core.services.context import READ, ServiceContext, require
 
 
@@ -24,7 +24,7 @@ def _snapshot(op: Operator) -> dict:
 
 def _out(op: Operator) -> OperatorOut:
     return OperatorOut(id=op.id, login=op.login, name=op.name, role=op.role, active=op.active,
-                       created_at=op.created_at, version=op.version)
+                       created_at=op.created_at, version=op.row_version)
 
 
 def sign_in(db: Database, login: str) -> ServiceContext:
@@ -88,19 +88,26 @@ def add_operator(ctx: ServiceContext, data: dict) -> OperatorOut:
         return _out(op)
 
 
+def _by_login(session: Session, login: str, lock: bool) -> Operator | None:
+    q = select(Operator).where(Operator.login == login)
+    return session.scalar(q.with_for_update() if lock else q)
+
+
+KIND = _uow.Kind(
+    model=Operator, entity="operator", lookup=_by_login,
+    not_found=lambda login: _("No operator with login {login}.").format(login=login),
+    changed=lambda by, at: _("Changed by {by} at {at} — reload.").format(by=by, at=at),
+    meanwhile=lambda: _("Changed by someone else meanwhile — reload."))
+
+
 def update_operator(ctx: ServiceContext, login: str, data: dict, *,
                     expected_version: int) -> OperatorOut:
     with ctx.db.transaction() as session:
         require(session, ctx, "operators.write")
-        op = session.scalar(select(Operator).where(Operator.login == login))
-        if op is None:
-            raise NotFound(_("No operator with login {login}.").format(login=login))
+        op = _uow.load(session, KIND, login)
         # What `data` leaves out stays as it is (no silent demotion or reactivation).
         inp = _validate({**_snapshot(op), **data, "login": login})
-        if op.version != expected_version:
-            raise Conflict(_("Changed by {by} at {at} — reload.").format(
-                by=op.updated_by, at=op.updated_at.strftime("%Y-%m-%d %H:%M")),
-                changed_by=op.updated_by, changed_at=op.updated_at)
+        _uow.check_version(KIND, op, expected_version)
         before = _snapshot(op)
         losing_admin = op.role == "admin" and op.active and (
             inp.role != "admin" or not inp.active)
@@ -110,10 +117,5 @@ def update_operator(ctx: ServiceContext, login: str, data: dict, *,
             if admins <= 1:
                 raise ValidationFailed({"role": _("The last admin cannot be demoted.")})
         op.name, op.role, op.active = inp.name or op.name, inp.role, inp.active
-        op.updated_at, op.updated_by = utcnow(), ctx.operator
-        try:
-            session.flush()
-        except StaleDataError:
-            raise Conflict(_("Changed by someone else meanwhile — reload.")) from None
-        audit.record(session, ctx, "operator", op.id, "update", before, _snapshot(op))
+        _uow.save(session, ctx, KIND, op, "update", before, _snapshot(op))
         return _out(op)

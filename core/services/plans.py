@@ -9,7 +9,6 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.billing import SubscriptionState, version_switch_at
 from core.billing.terms import PlanTerms
@@ -36,7 +35,7 @@ from core.schemas.plans import (
 )
 from core.schemas.plans import DunningPlan as DunningPlanOut
 from core.schemas.plans import Plan as PlanOut
-from core.services import audit
+from core.services import _uow, audit
 from core.services.context import READ, ServiceContext, require
 
 WRITE = "plans.write"
@@ -202,31 +201,37 @@ def create_plan(ctx: ServiceContext, data: dict[str, Any], *,
         return plan_out(p)
 
 
-def _conflict(p: Plan) -> Conflict:
-    return Conflict(
-        _("This plan was changed by {by} at {at} — reload to see their change.").format(
-            by=p.updated_by, at=p.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
-        changed_by=p.updated_by, changed_at=p.updated_at)
+def _current_for(session: Session, handle: str, lock: bool) -> Plan | None:
+    q = select(Plan).where(Plan.handle == handle).order_by(Plan.version.desc()).limit(1)
+    if lock:
+        q = q.with_for_update()
+    return session.scalar(q.execution_options(populate_existing=True))
 
 
-def _load_current_for_write(session: Session, handle: str,
-                            expected_row_version: int | None) -> Plan:
-    p = _current(session, handle)
-    if expected_row_version is not None and p.row_version != expected_row_version:
-        raise _conflict(p)
-    return p
+KIND = _uow.Kind(
+    model=Plan, entity="plan", lookup=_current_for,
+    not_found=lambda handle: _("No plan with handle {handle}.").format(handle=handle),
+    changed=lambda by, at: _("This plan was changed by {by} at {at} — reload to see their "
+                             "change.").format(by=by, at=at),
+    meanwhile=lambda: _("This plan was changed by someone else meanwhile — reload."))
+
+
+def _load_current_for_write(session: Session, handle: str, expected_row_version: int | None,
+                            *, required: bool = True) -> Plan:
+    """The newest version of `handle`, under the row lock, at `expected_row_version`
+    (mandatory for a form's edit; a state action — delete, undelete — may pass None)."""
+    return _uow.load_for_write(session, KIND, handle, expected_row_version, lock=True,
+                               required=required)
 
 
 def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict(_("This plan was changed by someone else meanwhile — reload.")) from None
+    _uow.flush(session, KIND)
 
 
 def edit_plan(ctx: ServiceContext, handle: str, changes: dict[str, Any], *,
-              expected_row_version: int | None = None, now: datetime | None = None) -> PlanOut:
-    """Change the fields that need no new version on the newest version of `handle`."""
+              expected_row_version: int, now: datetime | None = None) -> PlanOut:
+    """Change the fields that need no new version on the newest version of `handle`;
+    `expected_row_version` is the version the form showed (Conflict when it changed)."""
     now = now or utcnow()
     with ctx.db.transaction() as session:
         require(session, ctx, WRITE)
@@ -245,9 +250,7 @@ def edit_plan(ctx: ServiceContext, handle: str, changes: dict[str, Any], *,
         _check_dunning_plan(session, inp.dunning_plan)
         before = _snapshot(p)
         _apply(p, inp)
-        p.updated_at, p.updated_by = now, ctx.operator
-        _flush(session)
-        audit.record(session, ctx, "plan", p.id, "update", before, _snapshot(p))
+        _uow.save(session, ctx, KIND, p, "update", before, _snapshot(p), now=now)
         return plan_out(p)
 
 
@@ -273,7 +276,7 @@ def count_affected_subscribers(ctx: ServiceContext, handle: str) -> AffectedSubs
 
 
 def create_plan_version(ctx: ServiceContext, handle: str, changes: dict[str, Any], *,
-                        scope: str, expected_row_version: int | None = None,
+                        scope: str, expected_row_version: int,
                         now: datetime | None = None) -> PlanVersionResult:
     """A new version of `handle` with `changes` applied; older active versions are superseded.
 
@@ -351,7 +354,7 @@ def _set_state(ctx: ServiceContext, handle: str, state: str, action: str,
     now = now or utcnow()
     with ctx.db.transaction() as session:
         require(session, ctx, WRITE)
-        p = _load_current_for_write(session, handle, expected_row_version)
+        p = _load_current_for_write(session, handle, expected_row_version, required=False)
         if action == "delete" and p.state == "deleted":
             raise ValidationFailed({"_": _("The plan is already deleted.")})
         if action == "undelete" and p.state != "deleted":

@@ -7,7 +7,7 @@ that was never set reads as its default. Reading is open to every operator, `set
 needs `settings.write` (admins) and writes an audit record (entity "setting", id = key).
 
 Defaults (docs/settings.md): `account_timezone` Europe/Berlin, `default_currency` EUR,
-`default_vat` 0 — a plan's VAT is a tax decision the account must take (a German course
+`group_limit_active` false, `overdue_keeps_access` false, `default_vat` 0 — a plan's VAT is a tax decision the account must take (a German course
 provider may be exempt under § 4 Nr. 21 UStG, or charge 19 %), and 0 keeps every plan that
 was created or imported before this setting existed as it was. An admin sets 0.19 once.
 """
@@ -30,7 +30,7 @@ from core.errors import ValidationFailed
 from core.i18n import N_, _
 from core.limits import text_problem
 from core.models import Setting
-from core.services import audit
+from core.services import _uow
 from core.services.context import READ, ServiceContext, require
 
 WRITE = "settings.write"
@@ -129,8 +129,8 @@ class SettingKey:
         return str(value)
 
 
-# THE table of settings. Later keys (group_limit_active, overdue_keeps_access …) are one
-# entry each: SettingKey("group_limit_active", "bool", False, N_("…"), _bool).
+# THE table of settings; a new setting is one more entry. `group_limit_active` and
+# `overdue_keeps_access` are read by the groups and accesses that later issues add.
 KEYS: dict[str, SettingKey] = {k.key: k for k in (
     SettingKey("account_timezone", "zone", DEFAULT_TZ,
                N_("Time zone of every billing boundary and date filter (IANA name)"), _zone),
@@ -139,6 +139,11 @@ KEYS: dict[str, SettingKey] = {k.key: k for k in (
     SettingKey("default_vat", "fraction", Decimal(0),
                N_("VAT rate of a plan that names none, as a fraction (0.19 = 19 %)"),
                _fraction),
+    SettingKey("group_limit_active", "bool", False,
+               N_("Whether a group's participant limit refuses enrolments beyond it"), _bool),
+    SettingKey("overdue_keeps_access", "bool", False,
+               N_("Whether a contact with an overdue invoice keeps access to what it paid for"),
+               _bool),
 )}
 
 
@@ -211,20 +216,28 @@ def parse_setting(key: str, value: Any) -> Any:
         raise ValidationFailed({key: str(exc)}) from None
 
 
+KIND = _uow.Kind(
+    model=Setting, entity="setting",
+    not_found=lambda key: _("Unknown setting {key}; choose from {keys}.").format(
+        key=key, keys=", ".join(KEYS)),
+    changed=lambda by, at: _("Changed by {by} at {at} — reload.").format(by=by, at=at),
+    meanwhile=lambda: _("Changed by someone else meanwhile — reload."))
+
+
 def set_setting(ctx: ServiceContext, key: str, value: Any) -> SettingValue:
     """Set `key` (admins only): validated for the key, audited with before and after."""
     spec = _spec(key)
     typed = parse_setting(key, value)
     with ctx.db.transaction() as session:
         require(session, ctx, WRITE)
-        row = session.get(Setting, key)
+        row = session.get(Setting, key, with_for_update=True)
         before = row.value if row else None
         stored = spec.store(typed)
         if row is None:
-            session.add(Setting(key=key, value=stored))
+            row = Setting(key=key, value=stored)
+            session.add(row)
         else:
             row.value = stored
-        audit.record(session, ctx, "setting", key, "update", {"value": before},
-                     {"value": stored})
-        session.flush()
+        _uow.save(session, ctx, KIND, row, "update", {"value": before}, {"value": stored},
+                  key=key)
         return _out(spec, stored, True)

@@ -9,7 +9,13 @@ from pydantic import BaseModel
 from core.billing.timeline import timeline
 from core.models import utcnow
 from core.services.context import READ, ServiceContext, require
-from core.services.subscriptions import _get, _move, _state, _terms, period_amount
+from core.services.subscriptions import (
+    engine_state,
+    get_row,
+    pending_move,
+    period_amount,
+    terms_for,
+)
 
 
 class TimelineEvent(BaseModel):
@@ -38,11 +44,11 @@ def subscription_timeline(ctx: ServiceContext, subscription_id: int, *,
     at = at or utcnow()
     with ctx.db.reading() as session:
         require(session, ctx, READ)
-        sub = _get(session, subscription_id)
-        plan, terms = _terms(session, sub)
-        pending_plan, move = _move(session, sub)
+        sub = get_row(session, subscription_id)
+        plan, terms = terms_for(session, sub)
+        pending_plan, move = pending_move(session, sub)
         on_hold = sub.on_hold_at is not None
-        state = _state(sub)
+        state = engine_state(sub)
         tl = timeline(terms, state, at, upcoming=0 if on_hold else upcoming, move=move)
 
         def event(e) -> TimelineEvent:

@@ -9,20 +9,20 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import billing
 from core.billing import BillingError, PendingMove, SubscriptionState
 from core.billing.amounts import price
 from core.billing.periods import instant, zone
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.i18n import _
-from core.models import Contact, Invoice, Plan, Setting, Subscription, utcnow
+from core.models import Contact, Invoice, Plan, Subscription, utcnow
+from core.rules import subscriptions as rules
+from core.schemas.bulk import BulkPreview, BulkResult
 from core.schemas.common import Window
 from core.schemas.subscriptions import (
     CancellationPreview,
@@ -34,8 +34,9 @@ from core.schemas.subscriptions import (
     SubscriptionPreview,
 )
 from core.schemas.subscriptions import Subscription as SubscriptionOut
-from core.services import audit
-from core.services.billing_run import (
+from core.services import _bulk, _uow, audit
+from core.services import settings as settings_service
+from core.services.billing_policy import (
     ACCOUNT_TZ_KEY,
     TermsCache,
     account_timezone,
@@ -57,48 +58,36 @@ _FAR = datetime(9000, 1, 1, tzinfo=UTC)  # a projection's horizon: until it stop
 
 
 def get_account_timezone(ctx: ServiceContext) -> str:
-    with ctx.db.reading() as session:
-        return account_timezone(session)
+    """The account time zone: the settings service's `account_timezone`."""
+    return settings_service.get_setting(ctx, ACCOUNT_TZ_KEY).value
 
 
 def set_account_timezone(ctx: ServiceContext, tz: str) -> str:
-    """Set the zone every billing boundary is computed in (new subscriptions take it)."""
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed({"account_timezone": _("Unknown time zone {tz}.").format(
-            tz=tz)}) from None
-    with ctx.db.transaction() as session:
-        require(session, ctx, "settings.write")
-        row = session.get(Setting, ACCOUNT_TZ_KEY)
-        before = row.value if row else None
-        if row is None:
-            session.add(Setting(key=ACCOUNT_TZ_KEY, value=tz))
-        else:
-            row.value = tz
-        audit.record(session, ctx, "setting", ACCOUNT_TZ_KEY, "update", {"value": before},
-                     {"value": tz})
-        return tz
+    """Set the zone every billing boundary is computed in (new subscriptions take it):
+    the settings service's `account_timezone` (validated, admins only, audited there)."""
+    return settings_service.set_setting(ctx, ACCOUNT_TZ_KEY, tz).value
 
 
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _state(sub: Subscription) -> SubscriptionState:
+def engine_state(sub: Subscription) -> SubscriptionState:
+    """The engine's state stored on the row."""
     return SubscriptionState.from_json_dict(sub.billing_state)
 
 
-def _terms(session: Session, sub: Subscription, plan_id: int | None = None):
+def terms_for(session: Session, sub: Subscription, plan_id: int | None = None):
+    """(plan, PlanTerms) of the subscription's plan (or of `plan_id`), amount override in."""
     plan = session.get(Plan, plan_id or sub.plan_id)
     return plan, plan_terms(plan, sub.amount)
 
 
-def _move(session: Session, sub: Subscription) -> tuple[Plan | None, PendingMove | None]:
+def pending_move(session: Session, sub: Subscription) -> tuple[Plan | None, PendingMove | None]:
     """The scheduled plan move (new version or change at renewal) as the billing run will
     apply it: the pending plan's terms (with the amount override) from `pending_change_at`."""
     if sub.pending_plan_id is None or sub.pending_change_at is None:
         return None, None
-    plan, terms = _terms(session, sub, sub.pending_plan_id)
+    plan, terms = terms_for(session, sub, sub.pending_plan_id)
     return plan, PendingMove(sub.pending_change_at, terms)
 
 
@@ -121,9 +110,9 @@ def _invoice_preview(inv, plans_by_terms: dict | None = None, terms=None) -> Inv
 
 def _out(session: Session, sub: Subscription, at: datetime | None = None) -> SubscriptionOut:
     at = at or utcnow()
-    plan, terms = _terms(session, sub)
-    state = _state(sub)
-    pending_plan, move = _move(session, sub)
+    plan, terms = terms_for(session, sub)
+    state = engine_state(sub)
+    pending_plan, move = pending_move(session, sub)
     upcoming = None
     if sub.on_hold_at is None:
         upcoming = next(billing.project(terms, state, _FAR, move), None)
@@ -141,6 +130,7 @@ def _out(session: Session, sub: Subscription, at: datetime | None = None) -> Sub
         on_hold_at=sub.on_hold_at, pending_plan_id=sub.pending_plan_id,
         pending_change_at=sub.pending_change_at, invoice_count=sub.invoice_count,
         row_version=sub.row_version,
+        allowed_actions=rules.allowed_actions(**facts_at(sub, terms, state, at)),
         next_invoice_amount=upcoming.invoice.amount if upcoming else None,
         period_amount=period_amount(terms, state.quantity),
         period_text=per_period_text(terms.schedule_type, terms.interval_length),
@@ -152,7 +142,7 @@ def _out(session: Session, sub: Subscription, at: datetime | None = None) -> Sub
 
 
 def billing_status(state: SubscriptionState, at: datetime, on_hold: bool) -> str:
-    from core.services.billing_run import subscription_status
+    from core.services.billing_policy import subscription_status
 
     return subscription_status(state, at, on_hold)
 
@@ -161,10 +151,11 @@ def get_subscription(ctx: ServiceContext, subscription_id: int, *,
                      at: datetime | None = None) -> SubscriptionOut:
     with ctx.db.reading() as session:
         require(session, ctx, READ)
-        return _out(session, _get(session, subscription_id), at)
+        return _out(session, get_row(session, subscription_id), at)
 
 
-def _get(session: Session, subscription_id: int) -> Subscription:
+def get_row(session: Session, subscription_id: int) -> Subscription:
+    """The subscription row, or NotFound."""
     sub = session.get(Subscription, subscription_id)
     if sub is None:
         raise NotFound(_("Subscription {id} does not exist.").format(id=subscription_id))
@@ -300,7 +291,7 @@ def preview_subscription(ctx: ServiceContext, data: dict[str, Any], *,
     try:
         with ctx.db.transaction() as session:
             sub, plan, terms, rows = _create(session, ctx, inp, now)
-            state = _state(sub)
+            state = engine_state(sub)
             by_terms = {id(terms): plan}
             upcoming = [_invoice_preview(step.invoice, by_terms, terms) for step in
                         itertools.islice(billing.project(terms, state, _FAR), UPCOMING)]
@@ -324,27 +315,30 @@ def preview_subscription(ctx: ServiceContext, data: dict[str, Any], *,
         return done.result
 
 
+def _not_found(subscription_id: Any) -> str:
+    return _("Subscription {id} does not exist.").format(id=subscription_id)
+
+
+KIND = _uow.Kind(
+    model=Subscription, entity="subscription", not_found=_not_found,
+    changed=lambda by, at: _("This subscription was changed by {by} at {at} — reload.").format(
+        by=by, at=at),
+    meanwhile=lambda: _("This subscription was changed by someone else meanwhile — reload."))
+
+
 def _load_for_write(session: Session, ctx: ServiceContext, subscription_id: int,
-                    expected_row_version: int | None) -> Subscription:
+                    expected_row_version: int | None, *, required: bool = False
+                    ) -> Subscription:
+    """The row under the row lock (a state action: two agents at once give one success and
+    one refusal or conflict), at `expected_row_version` when given (mandatory: `required`)."""
     require(session, ctx, WRITE)
-    sub = _get(session, subscription_id)
-    if expected_row_version is not None and sub.row_version != expected_row_version:
-        raise Conflict(_("This subscription was changed by {by} at {at} — reload.").format(
-            by=sub.updated_by, at=sub.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
-            changed_by=sub.updated_by, changed_at=sub.updated_at)
-    return sub
+    return _uow.load_for_write(session, KIND, subscription_id, expected_row_version,
+                               lock=True, required=required)
 
 
 def _finish(session: Session, ctx: ServiceContext, sub: Subscription, action: str,
             before: dict, now: datetime, extra: dict | None = None) -> SubscriptionOut:
-    sub.updated_at, sub.updated_by = now, ctx.operator
-    try:
-        session.flush()
-    except StaleDataError:
-        raise Conflict(_("This subscription was changed by someone else meanwhile — reload.")
-                       ) from None
-    audit.record(session, ctx, "subscription", sub.id, action, before,
-                 {**_snapshot(sub), **(extra or {})})
+    _uow.save(session, ctx, KIND, sub, action, before, _snapshot(sub), extra=extra, now=now)
     return _out(session, sub, now)
 
 
@@ -352,9 +346,32 @@ def _refuse(message: str) -> ValidationFailed:
     return ValidationFailed({"_": message})
 
 
-def _ended(sub: Subscription, terms, state: SubscriptionState, at: datetime) -> bool:
-    expiry = billing.projected_expiry(terms, state)
-    return sub.state in ("cancelled", "expired") or (expiry is not None and at >= expiry)
+def state_at(sub: Subscription, terms, state: SubscriptionState, at: datetime) -> str:
+    """The state the transition table judges at `at`: the stored end states stay, a
+    fixed-count subscription past its projected expiry is expired, else the engine's status
+    (on hold included)."""
+    if sub.state in rules.ENDED:
+        return sub.state
+    status = billing_status(state, at, sub.on_hold_at is not None)
+    if status not in rules.ENDED:
+        expiry = billing.projected_expiry(terms, state)
+        if expiry is not None and at >= expiry:
+            return "expired"
+    return status
+
+
+def facts_at(sub: Subscription, terms, state: SubscriptionState, at: datetime
+             ) -> dict[str, Any]:
+    """The state and facts the transition table judges the subscription by at `at`."""
+    status = state_at(sub, terms, state, at)
+    return {"state": status, "pending_change": sub.pending_plan_id is not None,
+            "next_period": status in rules.ENDED
+            or billing.version_switch_at(terms, state, at) is not None}
+
+
+def _guard(action: str, sub: Subscription, terms, at: datetime) -> None:
+    """The transition table's verdict for `action` now (Refused, a ValidationFailed)."""
+    rules.check(action, **facts_at(sub, terms, engine_state(sub), at))
 
 
 def preview_cancellation(ctx: ServiceContext, subscription_id: int, *,
@@ -362,12 +379,12 @@ def preview_cancellation(ctx: ServiceContext, subscription_id: int, *,
     """Effective date, last period and the invoices still to come — nothing is saved."""
     with ctx.db.reading() as session:
         require(session, ctx, READ)
-        sub = _get(session, subscription_id)
-        plan, terms = _terms(session, sub)
-        pending_plan, move = _move(session, sub)
+        sub = get_row(session, subscription_id)
+        plan, terms = terms_for(session, sub)
+        pending_plan, move = pending_move(session, sub)
         at = _moment(at, sub.timezone, "at")
-        state = _state(sub)
-        _check_cancellable(sub, terms, state, at)
+        state = engine_state(sub)
+        _guard("cancel", sub, terms, at)
         try:
             p = billing.cancellation_preview(terms, state, at, move)
             steps = list(billing.project(terms, p.state, _FAR, move))
@@ -381,13 +398,20 @@ def preview_cancellation(ctx: ServiceContext, subscription_id: int, *,
             invoices=[_invoice_preview(step.invoice, by_terms, step.terms) for step in steps])
 
 
-def _check_cancellable(sub, terms, state, at) -> None:
-    if sub.on_hold_at is not None:
-        raise _refuse(_("The subscription is on hold; reactivate or expire it."))
-    if _ended(sub, terms, state, at):
-        raise _refuse(_("The subscription has already ended."))
-    if state.cancelled_at is not None:
-        raise _refuse(_("The subscription is already cancelled."))
+def cancel_in(session: Session, ctx: ServiceContext, sub: Subscription, at: datetime,
+              now: datetime) -> dict[str, Any]:
+    """Cancel a loaded (locked) row at `at` inside the caller's transaction; the audit
+    snapshot before the change. The bulk cancel and `cancel_subscription` share it."""
+    _plan, terms = terms_for(session, sub)
+    at = _moment(at, sub.timezone, "at")
+    _guard("cancel", sub, terms, at)
+    before = _snapshot(sub)
+    try:
+        state = billing.cancel(terms, engine_state(sub), at)
+    except BillingError as exc:
+        raise _refuse(str(exc)) from None
+    _store(sub, terms, state, now)
+    return before
 
 
 def cancel_subscription(ctx: ServiceContext, subscription_id: int, *,
@@ -397,16 +421,7 @@ def cancel_subscription(ctx: ServiceContext, subscription_id: int, *,
     now = now or utcnow()
     with ctx.db.transaction() as session:
         sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
-        _plan, terms = _terms(session, sub)
-        at = _moment(at or now, sub.timezone, "at")
-        state = _state(sub)
-        _check_cancellable(sub, terms, state, at)
-        before = _snapshot(sub)
-        try:
-            state = billing.cancel(terms, state, at)
-        except BillingError as exc:
-            raise _refuse(str(exc)) from None
-        _store(sub, terms, state, now)
+        before = cancel_in(session, ctx, sub, at or now, now)
         return _finish(session, ctx, sub, "cancel", before, now)
 
 
@@ -417,10 +432,11 @@ def uncancel_subscription(ctx: ServiceContext, subscription_id: int, *,
     now = now or utcnow()
     with ctx.db.transaction() as session:
         sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
-        _plan, terms = _terms(session, sub)
+        _plan, terms = terms_for(session, sub)
+        _guard("uncancel", sub, terms, now)
         before = _snapshot(sub)
         try:
-            state = billing.uncancel(terms, _state(sub), now)
+            state = billing.uncancel(terms, engine_state(sub), now)
         except BillingError as exc:
             raise _refuse(str(exc)) from None
         _store(sub, terms, state, now)
@@ -434,12 +450,10 @@ def expire_subscription(ctx: ServiceContext, subscription_id: int, *,
     now = now or utcnow()
     with ctx.db.transaction() as session:
         sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
-        _plan, terms = _terms(session, sub)
-        state = _state(sub)
-        if _ended(sub, terms, state, now):
-            raise _refuse(_("The subscription has already ended."))
+        _plan, terms = terms_for(session, sub)
+        _guard("expire", sub, terms, now)
         before = _snapshot(sub)
-        state = billing.expire(state, now)
+        state = billing.expire(engine_state(sub), now)
         sub.on_hold_at, sub.expire_reason = None, "ondemand"
         sub.pending_plan_id = sub.pending_change_at = None
         _store(sub, terms, state, now)
@@ -453,14 +467,11 @@ def put_on_hold(ctx: ServiceContext, subscription_id: int, *,
     now = now or utcnow()
     with ctx.db.transaction() as session:
         sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
-        _plan, terms = _terms(session, sub)
-        status = billing_status(_state(sub), now, sub.on_hold_at is not None)
-        if status != "active":
-            raise _refuse(_("Only an active subscription (not in trial, not cancelled) can be "
-                            "put on hold; it is {state}.").format(state=status))
+        _plan, terms = terms_for(session, sub)
+        _guard("hold", sub, terms, now)
         before = _snapshot(sub)
         sub.on_hold_at = now
-        _store(sub, terms, _state(sub), now)
+        _store(sub, terms, engine_state(sub), now)
         return _finish(session, ctx, sub, "on_hold", before, now)
 
 
@@ -471,11 +482,10 @@ def reactivate_subscription(ctx: ServiceContext, subscription_id: int, *,
     now = now or utcnow()
     with ctx.db.transaction() as session:
         sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
-        if sub.on_hold_at is None:
-            raise _refuse(_("The subscription is not on hold."))
-        _plan, terms = _terms(session, sub)
+        _plan, terms = terms_for(session, sub)
+        _guard("reactivate", sub, terms, now)
         before = _snapshot(sub)
-        state = billing.reactivate(terms, _state(sub), max(now, sub.on_hold_at))
+        state = billing.reactivate(terms, engine_state(sub), max(now, sub.on_hold_at))
         sub.on_hold_at = None
         _store(sub, terms, state, now)
         return _finish(session, ctx, sub, "reactivate", before, now)
@@ -499,10 +509,10 @@ def _catch_up(session: Session, ctx: ServiceContext, sub: Subscription, upto: da
 def change_plan(ctx: ServiceContext, subscription_id: int, *, plan: str | None = None,
                 plan_id: int | None = None, timing: str = "renewal",
                 compensation: str = "none", at: datetime | None = None,
-                expected_row_version: int | None = None,
-                now: datetime | None = None) -> PlanChangeResult:
+                expected_row_version: int, now: datetime | None = None) -> PlanChangeResult:
     """Move to another plan at the next renewal, or immediately (compensation none or a
-    prorated credit of the unused part of the paid period)."""
+    prorated credit of the unused part of the paid period). `expected_row_version` is the
+    version the form showed (mandatory; Conflict when the subscription changed since)."""
     if timing not in ("renewal", "immediate"):
         raise ValidationFailed({"timing": _("Choose renewal or immediate.")})
     if compensation not in ("none", "prorated_credit"):
@@ -533,7 +543,7 @@ def preview_plan_change(ctx: ServiceContext, subscription_id: int, *, plan: str 
         with ctx.db.transaction() as session:
             result = _change_plan(session, ctx, subscription_id, plan=plan, plan_id=plan_id,
                                   timing=timing, compensation=compensation, at=at,
-                                  expected_row_version=None, now=now)
+                                  expected_row_version=None, now=now, preview=True)
             raise _RollBack(result)
     except _RollBack as done:
         return done.result
@@ -542,33 +552,29 @@ def preview_plan_change(ctx: ServiceContext, subscription_id: int, *, plan: str 
 def _change_plan(session: Session, ctx: ServiceContext, subscription_id: int, *,
                  plan: str | None, plan_id: int | None, timing: str, compensation: str,
                  at: datetime | None, expected_row_version: int | None,
-                 now: datetime) -> PlanChangeResult:
-    sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
-    old_plan, old_terms = _terms(session, sub)
+                 now: datetime, preview: bool = False) -> PlanChangeResult:
+    sub = _load_for_write(session, ctx, subscription_id, expected_row_version,
+                          required=not preview)
+    old_plan, old_terms = terms_for(session, sub)
     new_plan = _resolve_plan(session, plan, plan_id)
     if new_plan.currency != old_plan.currency:
         raise ValidationFailed({"plan": _("The new plan bills in {new}, this subscription "
                                           "in {old}.").format(new=new_plan.currency,
                                                               old=old_plan.currency)})
     at = _moment(at or now, sub.timezone, "at")
-    if sub.on_hold_at is not None and timing == "immediate":
-        raise _refuse(_("An on-hold subscription can only change plan at renewal."))
-    if _ended(sub, old_terms, _state(sub), at):
-        raise _refuse(_("The subscription has already ended."))
+    _guard("change_plan_now" if timing == "immediate" else "change_plan", sub, old_terms, at)
     before = _snapshot(sub)
     new_terms = plan_terms(new_plan, sub.amount)
     invoice_out_ = None
     change_at = None
     if timing == "renewal":
-        change_at = billing.version_switch_at(old_terms, _state(sub), at)
-        if change_at is None:
-            raise _refuse(_("The subscription ends before its next period."))
+        change_at = billing.version_switch_at(old_terms, engine_state(sub), at)
         sub.pending_plan_id, sub.pending_change_at = new_plan.id, change_at
-        _store(sub, old_terms, _state(sub), now)
+        _store(sub, old_terms, engine_state(sub), now)
     else:
         sub.pending_plan_id = sub.pending_change_at = None
         _catch_up(session, ctx, sub, at, now)
-        state = _state(sub)
+        state = engine_state(sub)
         billed, billed_vat = _billed_for(session, sub, at)
         try:
             invoice, state = billing.immediate_change(
@@ -594,7 +600,7 @@ def _change_plan(session: Session, ctx: ServiceContext, subscription_id: int, *,
     return PlanChangeResult(
         subscription=out, change_at=change_at, invoice=invoice_out_,
         new_plan_name=new_plan.name, new_plan_version=new_plan.version,
-        new_period_amount=period_amount(new_terms, _state(sub).quantity),
+        new_period_amount=period_amount(new_terms, engine_state(sub).quantity),
         period_text=per_period_text(new_terms.schedule_type, new_terms.interval_length),
         currency=new_plan.currency)
 
@@ -615,13 +621,52 @@ def _billed_for(session: Session, sub: Subscription, at: datetime) -> tuple[int,
 
 
 def cancel_pending_change(ctx: ServiceContext, subscription_id: int, *,
-                          expected_row_version: int | None = None) -> SubscriptionOut:
+                          expected_row_version: int | None = None,
+                          now: datetime | None = None) -> SubscriptionOut:
     """Keep the current plan: drop a scheduled move (new version or change at renewal)."""
-    now = utcnow()
+    now = now or utcnow()
     with ctx.db.transaction() as session:
         sub = _load_for_write(session, ctx, subscription_id, expected_row_version)
-        if sub.pending_plan_id is None:
-            raise _refuse(_("No plan change is scheduled."))
+        _guard("cancel_pending_change", sub, terms_for(session, sub)[1], now)
         before = _snapshot(sub)
         sub.pending_plan_id = sub.pending_change_at = None
         return _finish(session, ctx, sub, "cancel_change", before, now)
+
+
+# -- bulk ------------------------------------------------------------------------------------
+
+
+def _cancel_reason(session: Session, at: datetime | None, now: datetime):
+    """The transition table's reason not to cancel a row at `at` (None: it can be)."""
+    def check(sub: Subscription) -> str | None:
+        _plan, terms = terms_for(session, sub)
+        moment = _moment(at or now, sub.timezone, "at")
+        facts = facts_at(sub, terms, engine_state(sub), moment)
+        return rules.allowed_actions(**facts)["cancel"]
+    return check
+
+
+def preview_bulk_cancel(ctx: ServiceContext, ids: list[int], *, at: datetime | None = None,
+                        now: datetime | None = None) -> BulkPreview:
+    """How many of `ids` a bulk cancel at `at` would cancel, and which it refuses (why)."""
+    now = now or utcnow()
+    with ctx.db.reading() as session:
+        require(session, ctx, READ)
+        return _bulk.preview(session, KIND, "cancel", ids, _cancel_reason(session, at, now))
+
+
+def bulk_cancel_subscriptions(ctx: ServiceContext, ids: list[int], at: datetime | None = None,
+                              *, now: datetime | None = None) -> BulkResult:
+    """Cancel every subscription of `ids` at `at` (default now), or none: a single refusal
+    (already cancelled, on hold, ended, no such id) raises `BulkRefused` listing every refused
+    row and writes nothing; otherwise one transaction, one audit record per subscription."""
+    now = now or utcnow()
+    with ctx.db.transaction() as session:
+        require(session, ctx, WRITE)
+
+        def apply(sub: Subscription) -> tuple[dict[str, Any], dict[str, Any]]:
+            before = cancel_in(session, ctx, sub, at or now, now)
+            return before, _snapshot(sub)
+
+        return _bulk.run(session, ctx, KIND, "cancel", ids,
+                         check=_cancel_reason(session, at, now), apply=apply, now=now)

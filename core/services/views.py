@@ -27,7 +27,7 @@ from core.models import OperatorPreference, SavedView, utcnow
 from core.plan_query import QueryError, parse
 from core.schemas.common import field_errors
 from core.schemas.views import SavedViewInput
-from core.services import audit
+from core.services import _uow, audit
 from core.services.context import READ, ServiceContext, require
 
 PUBLISH = "plans.write"  # admins publish shared views
@@ -53,7 +53,7 @@ class SavedViewOut(BaseModel):
 def _out(v: SavedView, login: str) -> SavedViewOut:
     return SavedViewOut(id=v.id, owner=v.owner, list_name=v.list_name, name=v.name,
                         query=v.query, columns=list(v.columns or []), sort=v.sort,
-                        shared=v.shared, created=v.created, version=v.version,
+                        shared=v.shared, created=v.created, version=v.row_version,
                         mine=v.owner == login)
 
 
@@ -101,6 +101,13 @@ def _validate(list_name: str, name: str, query: str, columns: list[str], sort: s
     return name, query, columns, sort
 
 
+KIND = _uow.Kind(
+    model=SavedView, entity="saved_view",
+    not_found=lambda view_id: _("View {id} does not exist.").format(id=view_id),
+    changed=lambda by, at: _("This view was changed meanwhile — reload."),
+    meanwhile=lambda: _("This view was changed meanwhile — reload."))
+
+
 def save_view(ctx: ServiceContext, name: str, query: str, columns: list[str], sort: str, *,
               shared: bool = False, list_name: str = "plans",
               expected_version: int | None = None) -> SavedViewOut:
@@ -122,21 +129,17 @@ def save_view(ctx: ServiceContext, name: str, query: str, columns: list[str], so
             before = None
             session.add(v)
         else:
-            if expected_version is not None and v.version != expected_version:
-                raise Conflict(_("This view was changed meanwhile — reload."))
+            _uow.check_version(KIND, v, expected_version, required=False)
             if v.shared and not shared:
                 require(session, ctx, PUBLISH)  # un-publishing is publishing too
             before = _snapshot(v)
-        v.query, v.columns, v.sort, v.shared, v.updated_at = query, columns, sort, shared, now
+        v.query, v.columns, v.sort, v.shared = query, columns, sort, shared
         try:
-            session.flush()
+            _uow.save(session, ctx, KIND, v, "update" if before else "create", before,
+                      _snapshot(v), now=now)
         except IntegrityError:
             raise Conflict(_("A view with this name was saved meanwhile — try again.")
                            ) from None
-        except StaleDataError:
-            raise Conflict(_("This view was changed meanwhile — reload.")) from None
-        audit.record(session, ctx, "saved_view", v.id, "update" if before else "create",
-                     before, _snapshot(v))
         return _out(v, ctx.operator)
 
 

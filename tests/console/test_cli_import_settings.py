@@ -105,7 +105,8 @@ def test_settings_list_get_set(kontor):
     code, out, _err = kontor("settings", "list", "--json")
     assert code == 0
     assert {r["key"]: r["value"] for r in json.loads(out)} == {
-        "account_timezone": "Europe/Berlin", "default_currency": "EUR", "default_vat": "0"}
+        "account_timezone": "Europe/Berlin", "default_currency": "EUR", "default_vat": "0",
+        "group_limit_active": "false", "overdue_keeps_access": "false"}
     assert kontor("settings", "set", "default_vat", "0.19")[:2] == (0, "default_vat = 0.19\n")
     assert kontor("settings", "get", "default_vat")[1] == "0.19\n"
     code, out, _err = kontor("settings", "get", "default_vat", "--format", "csv")

@@ -317,7 +317,8 @@ async def test_a_colleagues_change_shows_a_banner_and_reload_loads_it(admin):
     async with KontorApp(admin).run_test(size=SIZE) as pilot:
         await settle(pilot)
         form = await open_form(pilot, admin, plan)
-        plan_service.edit_plan(admin, "gold", {"name": "Gold (by Bob)"})
+        plan_service.edit_plan(admin, "gold", {"name": "Gold (by Bob)"},
+            expected_row_version=plan_service.get_plan(admin, "gold").row_version)
         await type_into(pilot, form, "name", "Gold mine")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -353,7 +354,8 @@ async def test_escape_with_changes_asks_with_no_focused(admin):
 async def test_version_history_lists_changes_and_opens_a_version_read_only(admin):
     plan_service.create_plan(admin, GOLD)
     plan_service.create_plan_version(admin, "gold", {"amount": 12000, "interval_length": 3},
-                                     scope="new_only")
+                                     scope="new_only",
+                                         expected_row_version=plan_service.get_plan(admin, "gold").row_version)
     async with KontorApp(admin).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.app.push_screen(PlanVersionsScreen(admin, "gold"))

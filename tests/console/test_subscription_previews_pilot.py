@@ -31,7 +31,8 @@ def text(widget) -> str:
 async def test_timeline_after_a_version_move_shows_the_new_version_and_amount(billed):
     ctx = sign_in(billed, "alice")
     plan_service.create_plan_version(ctx, "gold-monthly", {"amount": 3400},
-                                     scope="new_and_existing")
+                                     scope="new_and_existing",
+                                         expected_row_version=plan_service.get_plan(ctx, "gold-monthly").row_version)
     async with KontorApp(ctx).run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await open_annas_subscription(pilot)

@@ -191,3 +191,27 @@ async def test_pick_the_plan_by_typing_part_of_its_name(billed):
         assert isinstance(screen, SubscriptionScreen)
     assert subscription_service.get_subscription(
         ctx, screen.subscription_id).plan_handle == "gold-yearly"
+
+
+async def test_the_keys_follow_the_services_allowed_actions(billed):
+    """`check_action` looks the transition table's verdict up: hold an active subscription,
+    then only reactivate, expire and change plan remain."""
+    ctx = sign_in(billed, "alice")
+    state_keys = dict(SubscriptionScreen.STATE_ACTIONS)
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_annas_subscription(pilot)
+        for state in ("active", "on_hold"):
+            sub = subscription_service.get_subscription(ctx, screen.subscription_id)
+            assert sub.state == state
+            shown = {key: screen.check_action(key, ()) for key in state_keys}
+            assert shown == {key: sub.allowed_actions[action] is None
+                             for key, action in state_keys.items()}
+            if state == "active":
+                assert shown["hold"] and not shown["reactivate"]
+                await pilot.press("h")
+                await settle(pilot)
+                await pilot.press("y")
+                await settle(pilot)
+        assert shown == {"cancel_subscription": False, "uncancel": False, "change_plan": True,
+                         "hold": False, "reactivate": True, "expire": True}

@@ -79,7 +79,8 @@ def test_version_move_applies_at_the_next_period_in_the_run(admin):
                                          "start": berlin(2026, 3, 1)}, now=berlin(2026, 3, 1))
     run_billing(admin, date(2026, 3, 31))
     v2 = plans.create_plan_version(admin, "gold", {"amount": 12000, "schedule_fixed_day": 15},
-                                   scope="new_and_existing", now=berlin(2026, 3, 20)).plan
+                                   scope="new_and_existing", now=berlin(2026, 3, 20),
+                                       expected_row_version=plans.get_plan(admin, "gold").row_version).plan
     summary = run_billing(admin, date(2026, 5, 31))
     assert summary.version_moves == 1
     got = [(i.plan_id, i.period_start, i.period_end, i.amount)

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from core.db import Database
 from core.errors import ValidationFailed
-from core.services import billing_run, plans
+from core.services import billing_policy, billing_run, billing_sqlite, plans
 from core.services import subscriptions as subs
-from core.services.billing_run import _use_worker, run_billing
+from core.services.billing_policy import use_worker as _use_worker
+from core.services.billing_run import run_billing
 from core.services.operators import sign_in
 from tests.services.billing_helpers import berlin, contact, dump
 from tests.services.test_billing_run_kill import _restore, _snapshot
@@ -77,11 +78,14 @@ def _mixed(ctx, n=160):
             subs.put_on_hold(ctx, sid, now=berlin(2026, 4, 10))
             break
     plans.create_plan_version(ctx, "ms", {"amount": 2490}, scope="new_and_existing",
-                              now=berlin(2026, 4, 20))
+                              now=berlin(2026, 4, 20),
+                              expected_row_version=plans.get_plan(ctx, "ms").row_version)
     plans.create_plan_version(ctx, "wk", {"amount": 600, "fixed_count": 34},
-                              scope="new_and_existing", now=berlin(2026, 4, 2))
+                              scope="new_and_existing", now=berlin(2026, 4, 2),
+                              expected_row_version=plans.get_plan(ctx, "wk").row_version)
     plans.create_plan_version(ctx, "ce", {"amount": 2700}, scope="new_and_existing",
-                              now=berlin(2026, 5, 3))
+                              now=berlin(2026, 5, 3),
+                              expected_row_version=plans.get_plan(ctx, "ce").row_version)
     return created
 
 
@@ -140,7 +144,7 @@ def test_runs_split_with_the_worker_equal_one_run(mixed_db, reference):
 
 def _lose_a_race_on_the_second_chunk(monkeypatch, db):
     """Before the second chunk is written, another writer bumps one of its subscriptions."""
-    original = billing_run._write_chunk_sqlite
+    original = billing_sqlite.write_chunk_sqlite
     calls = []
 
     def write(session, ctx, upto, result):
@@ -153,7 +157,7 @@ def _lose_a_race_on_the_second_chunk(monkeypatch, db):
             con.close()
         return original(session, ctx, upto, result)
 
-    monkeypatch.setattr(billing_run, "_write_chunk_sqlite", write)
+    monkeypatch.setattr(billing_sqlite, "write_chunk_sqlite", write)
     return calls
 
 
@@ -169,13 +173,13 @@ def test_a_lost_race_redoes_the_chunk(mixed_db, reference, monkeypatch, worker):
 def test_a_dead_worker_is_replaced_by_the_run_itself(mixed_db, reference, monkeypatch):
     db, ctx = mixed_db()
     workers = []
-    init = billing_run._Worker.__init__
+    init = billing_sqlite.Worker.__init__
 
     def record(self, *args, **kwargs):
         init(self, *args, **kwargs)
         workers.append(self)
 
-    original = billing_run._write_chunk_sqlite
+    original = billing_sqlite.write_chunk_sqlite
     calls = []
 
     def write(session, ctx, upto, result):
@@ -184,8 +188,8 @@ def test_a_dead_worker_is_replaced_by_the_run_itself(mixed_db, reference, monkey
             os.kill(workers[0]._proc.pid, signal.SIGKILL)
         return original(session, ctx, upto, result)
 
-    monkeypatch.setattr(billing_run._Worker, "__init__", record)
-    monkeypatch.setattr(billing_run, "_write_chunk_sqlite", write)
+    monkeypatch.setattr(billing_sqlite.Worker, "__init__", record)
+    monkeypatch.setattr(billing_sqlite, "write_chunk_sqlite", write)
     summary = run_billing(ctx, UNTIL, chunk=6, worker=True)
     assert len(workers) == 1 and not workers[0].alive
     assert workers[0]._proc.poll() is not None
@@ -197,7 +201,7 @@ def test_an_error_in_a_chunk_stops_the_run_after_the_chunks_before(mixed_db, ref
                                                                    worker):
     db, ctx = mixed_db()
     with db.reading() as s:
-        ids = [r[0] for r in s.execute(billing_run._SELECT_DUE.limit(10**6),
+        ids = [r[0] for r in s.execute(billing_policy.SELECT_DUE.limit(10**6),
                                        {"upto": billing_run.until_moment(UNTIL),
                                         "after": 0})]
     victim = ids[len(ids) // 2]
@@ -292,7 +296,9 @@ def test_fast_path_equals_general_path_for_random_plans(sqlite_template, tmp_pat
                 for ctx in (ctx1, ctx2):
                     with contextlib.suppress(ValidationFailed):  # not valid for this plan
                         plans.create_plan_version(ctx, "p", version, scope="new_and_existing",
-                                                  now=published)
+                                                  now=published,
+                                                  expected_row_version=plans.get_plan(
+                                                      ctx, "p").row_version)
         assert dump(fast) == dump(general)
         assert json.dumps(dump(fast), default=str)  # plain data
     finally:
@@ -336,20 +342,21 @@ def test_full_periods_of_every_plan_type_take_the_fast_path(db, admin, monkeypat
             subs.cancel_subscription(admin, s.id, at=at, now=at)
     run_billing(admin, date(2026, 5, 31), worker=False)
     plans.create_plan_version(admin, "np", {"amount": 1790}, scope="new_and_existing",
-                              now=berlin(2026, 5, 31, 12))
+                              now=berlin(2026, 5, 31, 12),
+                              expected_row_version=plans.get_plan(admin, "np").row_version)
     untils = (date(2026, 6, 30), date(2026, 9, 30), date(2027, 1, 31))
     before = _snapshot(db)
     general = [_summary(run_billing(admin, u, fast=False, worker=False)) for u in untils]
     expected = dump(db)
     _restore(db, before)  # back to May 31: June's invoices go, May's stay
     calls = []
-    original = billing_run.next_invoice
+    original = billing_policy.next_invoice
 
     def counting(*args):
         calls.append(args)
         return original(*args)
 
-    monkeypatch.setattr(billing_run, "next_invoice", counting)
+    monkeypatch.setattr(billing_policy, "next_invoice", counting)
     fast = [_summary(run_billing(admin, u, worker=False)) for u in untils]
     assert calls == []  # the general path's loop never ran
     assert fast == general and dump(db) == expected

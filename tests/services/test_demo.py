@@ -26,13 +26,13 @@ def test_generate_contacts_inserts_n_searchable_rows_with_unique_emails(db, admi
     with db.reading() as s:
         rows = s.execute(select(Contact.email, Contact.email_key, Contact.name,
                                 Contact.sort_key, Contact.search_doc, Contact.phone,
-                                Contact.version, Contact.created_at)).all()
+                                Contact.row_version, Contact.created_at)).all()
     assert len(rows) == 250
     assert len({r.email_key for r in rows}) == 250
     for r in rows:
         assert r.email_key == r.email.lower() and r.sort_key == r.name.lower()
         assert r.search_doc == contacts.search_document(r.name, r.email, r.phone)
-        assert r.version == 1 and r.created_at.tzinfo is not None
+        assert r.row_version == 1 and r.created_at.tzinfo is not None
     # searchable through the trigram index, by name, email and phone digits
     sample = rows[137]
     digits = "".join(ch for ch in sample.phone if ch.isdigit())

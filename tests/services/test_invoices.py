@@ -58,3 +58,33 @@ def test_the_database_refuses_a_second_invoice_for_the_same_period(db, agent, bi
                       lines=[], net=0, vat_amount=0, amount=0, state="open",
                       updated_by="x"))
         s.flush()
+
+
+def test_the_invoice_table_is_shipped_and_two_payments_at_once_record_one(agent, billed):
+    import threading
+
+    first = invoices.list_invoices(agent, subscription_id=billed.id)[0]
+    assert first.allowed_actions == {"record_payment": None, "record_failed_payment": None,
+                                     "credit": None}
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def pay() -> None:
+        barrier.wait()
+        try:
+            results.append(invoices.record_payment(agent, first.number,
+                                                   at=berlin(2026, 3, 3)))
+        except (ValidationFailed, Conflict) as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=pay) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], ValidationFailed)
+    assert refused[0].fields == {"state": "A paid invoice cannot become paid."}
+    paid = invoices.get_invoice(agent, first.number)
+    assert paid.state == "paid" and paid.row_version == first.row_version + 1
+    assert paid.allowed_actions["credit"] == "A paid invoice cannot become credited."

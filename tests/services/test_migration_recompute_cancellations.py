@@ -39,10 +39,10 @@ def _store_old_expiry(db, sub_id, old_expiry):
     """What the old rule wrote: the same request with its (wrong) expiry in every mirror."""
     with db.transaction() as s:
         sub = s.get(Subscription, sub_id)
-        state = subs._state(sub)
+        state = subs.engine_state(sub)
         from dataclasses import replace
 
-        _plan, terms = subs._terms(s, sub)
+        _plan, terms = subs.terms_for(s, sub)
         old = replace(state, cancel_expires=old_expiry)
         for key, value in state_columns(terms, old, NOW).items():
             setattr(sub, key, value)
@@ -81,8 +81,8 @@ def test_pending_cancellations_get_the_corrected_expiry_and_an_audit_record(db, 
     with db.reading() as s:
         for sub_id, expiry in ((yearly.id, berlin(2027, 7, 2)), (fixed.id, berlin(2027, 2, 14))):
             row = s.get(Subscription, sub_id)
-            _plan, terms = subs._terms(s, row)
-            state = subs._state(row)
+            _plan, terms = subs.terms_for(s, row)
+            state = subs.engine_state(row)
             assert state.cancel_expires == expiry
             assert row.updated_by == "system"
             expected = state_columns(terms, state, NOW, expire_reason=row.expire_reason)

@@ -127,7 +127,8 @@ def test_kontor_only_rules_are_warnings_not_errors(admin):
                       "u": ["trial_interval_length"]}
     # Kept as given, and still editable in place.
     assert exported(admin, "d", 1)["schedule_fixed_day"] == 3
-    assert plans.edit_plan(admin, "m", {"name": "Manual on demand"}).name == "Manual on demand"
+    assert plans.edit_plan(admin, "m", {"name": "Manual on demand"},
+        expected_row_version=plans.get_plan(admin, "m").row_version).name == "Manual on demand"
 
 
 # -- items 12, 13 and issue 8: bad input named, nothing written --------------------------------

@@ -76,7 +76,8 @@ def test_edit_in_place_changes_allowed_fields_and_refuses_the_rest(admin):
     assert (edited.name, str(edited.vat), edited.setup_fee, edited.version) == (
         "Gold+", "0.07", 100, 1)
     with pytest.raises(ValidationFailed) as exc:
-        plans.edit_plan(admin, "gold", {"amount": 1, "interval_length": 2})
+        plans.edit_plan(admin, "gold", {"amount": 1, "interval_length": 2},
+            expected_row_version=plans.get_plan(admin, "gold").row_version)
     assert set(exc.value.fields) == {"amount", "interval_length"}
     with pytest.raises(Conflict):
         plans.edit_plan(admin, "gold", {"name": "stale"}, expected_row_version=p.row_version)
@@ -89,7 +90,8 @@ def test_new_version_for_new_subscribers_only_keeps_existing_ones(admin):
     plans.create_plan(admin, MONTHLY_1ST)
     s = subs.create_subscription(admin, {"contact_id": contact(admin), "plan": "gold",
                                          "start": berlin(2026, 3, 14, 10)}, now=berlin(2026, 3, 14, 10))
-    res = plans.create_plan_version(admin, "gold", {"amount": 12000}, scope="new_only")
+    res = plans.create_plan_version(admin, "gold", {"amount": 12000}, scope="new_only",
+        expected_row_version=plans.get_plan(admin, "gold").row_version)
     assert (res.plan.version, res.plan.state, res.superseded, res.subscribers_moving) == (
         2, "active", [1], 0)
     assert plans.get_plan(admin, "gold", 1).state == "superseded"
@@ -103,7 +105,8 @@ def test_new_version_for_existing_subscribers_moves_them_at_their_next_period(ad
                                          "start": berlin(2026, 3, 14, 10)}, now=berlin(2026, 3, 14, 10))
     assert plans.count_affected_subscribers(admin, "gold").total == 1
     res = plans.create_plan_version(admin, "gold", {"amount": 12000}, scope="new_and_existing",
-                                    now=berlin(2026, 4, 10))
+                                    now=berlin(2026, 4, 10),
+                                        expected_row_version=plans.get_plan(admin, "gold").row_version)
     assert res.subscribers_moving == 1
     after = subs.get_subscription(admin, s.id)
     assert after.pending_plan_id == res.plan.id
@@ -114,10 +117,12 @@ def test_new_version_refuses_a_currency_or_handle_change(admin):
     plans.create_plan(admin, MONTHLY_1ST)
     for change, field in (({"currency": "USD"}, "currency"), ({"handle": "other"}, "handle")):
         with pytest.raises(ValidationFailed) as exc:
-            plans.create_plan_version(admin, "gold", change, scope="new_only")
+            plans.create_plan_version(admin, "gold", change, scope="new_only",
+                expected_row_version=plans.get_plan(admin, "gold").row_version)
         assert field in exc.value.fields
     with pytest.raises(ValidationFailed):
-        plans.create_plan_version(admin, "gold", {}, scope="everyone")
+        plans.create_plan_version(admin, "gold", {}, scope="everyone",
+            expected_row_version=plans.get_plan(admin, "gold").row_version)
 
 
 def test_deleted_plan_refuses_new_subscriptions_but_keeps_existing_ones(admin):
@@ -165,9 +170,11 @@ def test_fields_outside_seed_004_need_a_new_version(admin, field, value):
                               "schedule_type": "month_fixedday", "schedule_fixed_day": 1})
     assert needs_new_version({field: value}) and field not in EDITABLE_IN_PLACE
     with pytest.raises(ValidationFailed) as exc:
-        plans.edit_plan(admin, "gold", {field: value})
+        plans.edit_plan(admin, "gold", {field: value},
+            expected_row_version=plans.get_plan(admin, "gold").row_version)
     assert field in exc.value.fields
-    result = plans.create_plan_version(admin, "gold", {field: value}, scope="new_only")
+    result = plans.create_plan_version(admin, "gold", {field: value}, scope="new_only",
+        expected_row_version=plans.get_plan(admin, "gold").row_version)
     assert getattr(result.plan, field) == value
 
 

@@ -13,7 +13,9 @@ def test_unset_keys_read_as_their_defaults(viewer):
     values = {s.key: (s.value, s.is_default) for s in st.list_settings(viewer)}
     assert values == {"account_timezone": ("Europe/Berlin", True),
                       "default_currency": ("EUR", True),
-                      "default_vat": (Decimal(0), True)}
+                      "default_vat": (Decimal(0), True),
+                      "group_limit_active": (False, True),
+                      "overdue_keeps_access": (False, True)}
 
 
 def test_admin_sets_typed_values_with_an_audit_record(admin):
@@ -81,6 +83,36 @@ def test_an_imported_plan_without_vat_or_currency_takes_the_account_defaults(adm
 
 
 def test_keys_are_one_table():
-    assert set(st.KEYS) == {"account_timezone", "default_currency", "default_vat"}
+    assert set(st.KEYS) == {"account_timezone", "default_currency", "default_vat",
+                            "group_limit_active", "overdue_keeps_access"}
     for spec in st.KEYS.values():  # every default is a value its own parser accepts
         assert spec.parse(spec.text(spec.default)) == spec.default
+
+
+@pytest.mark.parametrize("key", ["group_limit_active", "overdue_keeps_access"])
+def test_switches_default_to_false_and_take_yes_or_no(admin, viewer, key):
+    from core.services.settings import account_settings
+
+    assert st.get_setting(viewer, key).value is False
+    assert st.set_setting(admin, key, "yes").value is True
+    with admin.db.reading() as session:
+        assert account_settings(session)[key] is True
+    entry = audit.history(admin, "setting", key)[0]
+    assert (entry.before, entry.after) == ({"value": None}, {"value": True})
+    assert st.set_setting(admin, key, "off").text == "false"
+    with pytest.raises(ValidationFailed) as exc:
+        st.set_setting(admin, key, "maybe")
+    assert list(exc.value.fields) == [key]
+
+
+def test_the_subscription_services_timezone_is_the_setting(admin):
+    from core.services import subscriptions as subs
+
+    assert subs.get_account_timezone(admin) == "Europe/Berlin"
+    subs.set_account_timezone(admin, "Europe/Rome")
+    assert st.get_setting(admin, "account_timezone").value == "Europe/Rome"
+    st.set_setting(admin, "account_timezone", "Europe/Copenhagen")
+    assert subs.get_account_timezone(admin) == "Europe/Copenhagen"
+    with pytest.raises(ValidationFailed) as exc:
+        subs.set_account_timezone(admin, "Mars/Olympus")
+    assert list(exc.value.fields) == ["account_timezone"]

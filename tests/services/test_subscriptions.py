@@ -149,7 +149,8 @@ def test_change_plan_at_renewal_applies_at_the_next_period(admin, agent, gold):
                               "amount": 5000})
     s = _sub(agent)
     res = subs.change_plan(agent, s.id, plan="silver", timing="renewal",
-                           at=berlin(2026, 4, 10), now=berlin(2026, 4, 10))
+                           at=berlin(2026, 4, 10), now=berlin(2026, 4, 10),
+                           expected_row_version=s.row_version)
     assert res.change_at == berlin(2026, 5, 1) and res.invoice is None
     run_billing(agent, berlin(2026, 5, 31).date())
     amounts = [(i.period_start, i.amount) for i in
@@ -165,7 +166,7 @@ def test_immediate_change_bills_the_rest_prorated_with_a_credit(admin, agent, go
     s = _sub(agent)
     res = subs.change_plan(agent, s.id, plan="platinum", timing="immediate",
                            compensation="prorated_credit", at=berlin(2026, 4, 16),
-                           now=berlin(2026, 4, 16))
+                           now=berlin(2026, 4, 16), expected_row_version=s.row_version)
     inv = res.invoice
     # The change caught billing up first: March (partial) and April are invoiced on Gold.
     # 16–30 April = 15 of 30 days: +150.00 Platinum, −50.00 unused Gold.

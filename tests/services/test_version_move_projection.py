@@ -29,7 +29,8 @@ def _subscribed(admin, plan=GOLD):
 def test_timeline_cancel_preview_and_summary_show_the_new_version(admin):
     s = _subscribed(admin)
     v2 = plans.create_plan_version(admin, "gold-monthly", {"amount": 3400},
-                                   scope="new_and_existing", now=berlin(2026, 12, 10)).plan
+                                   scope="new_and_existing", now=berlin(2026, 12, 10),
+                                       expected_row_version=plans.get_plan(admin, "gold-monthly").row_version).plan
     now = berlin(2026, 12, 10, 12)
     sub = subs.get_subscription(admin, s.id, at=now)
     assert (sub.pending_change_at, sub.pending_plan_name, sub.pending_plan_version,
@@ -64,7 +65,8 @@ def test_timeline_cancel_preview_and_summary_show_the_new_version(admin):
 def test_projection_equals_what_the_billing_run_creates(admin, changes, cancel_at):
     s = _subscribed(admin)
     plans.create_plan_version(admin, "gold-monthly", changes, scope="new_and_existing",
-                              now=berlin(2026, 12, 10))
+                              now=berlin(2026, 12, 10),
+                                  expected_row_version=plans.get_plan(admin, "gold-monthly").row_version)
     now = berlin(2026, 12, 10, 12)
     if cancel_at is not None:
         # Cancelled after the move: the preview at that moment, then the real cancel.
