@@ -20,8 +20,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from console.calls import run_service, show_error
-from console.screens.contacts import ColumnHeader, copy_to_clipboard
 from console.widgets.chips import ChipBar
+from console.widgets.clipboard import copy_to_clipboard
+from console.widgets.column_header import ColumnHeader
 from console.widgets.confirm import ConfirmDialog
 from console.widgets.windowed_table import Column, WindowedTable
 from core import plan_query
@@ -72,9 +73,9 @@ def plan_columns(visible: list[str], sort: PlanSort) -> list[Column]:
         elif key == "created":
             render = format_short_date
         elif key == "trial":
-            render = lambda v: v or "—"  # noqa: E731
+            render = lambda v: v or "—"
         elif key == "version":
-            render = lambda v: f"v{v}"  # noqa: E731
+            render = lambda v: f"v{v}"
         cols.append(Column(key, label, WIDTHS[key], min_width=6, weight=WEIGHTS.get(key, 1),
                            render=render, justify="right" if key == "amount" else "left"))
     return cols
@@ -416,6 +417,10 @@ class PlanListScreen(Screen):
 
     def action_reload(self) -> None:
         self.query_one(WindowedTable).refresh_data()
+
+    def on_entity_changed(self, event) -> None:
+        if event.kind == "plan":  # created, edited, deleted or imported anywhere
+            self.action_reload()
 
     # -- one plan ---------------------------------------------------------------------------
 
