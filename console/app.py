@@ -165,9 +165,7 @@ class KontorApp(App):
         self.theme = name
 
     def action_help(self) -> None:
-        from console.screens.help import HelpScreen, describe_bindings
-
-        from console.screens.help import screen_name
+        from console.screens.help import HelpScreen, describe_bindings, screen_name
 
         screen = self.screen
         if isinstance(screen, HelpScreen):  # F1 again closes it

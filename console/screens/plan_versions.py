@@ -15,7 +15,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from console.widgets.lists import KeyTable
 from console.calls import run_service
 from console.screens.plan_form import (
     PlanForm,
@@ -26,6 +25,7 @@ from console.screens.plan_form import (
     open_plan_form,
     state_label,
 )
+from console.widgets.lists import KeyTable
 from core.i18n import _, format_money, format_short_date
 from core.schemas.plans import PLAN_INPUT_FIELDS, PlanInput
 from core.schemas.plans import Plan as PlanOut

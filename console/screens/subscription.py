@@ -125,9 +125,8 @@ class SubscriptionScreen(Screen):
         yield Header()
         yield Static("", id="sub-summary")
         with TabbedContent(id="sub-tabs", initial="timeline"):
-            with TabPane(_("Timeline") + " \\[t]", id="timeline"):
-                with VerticalScroll():
-                    yield Static("", id="sub-timeline")
+            with TabPane(_("Timeline") + " \\[t]", id="timeline"), VerticalScroll():
+                yield Static("", id="sub-timeline")
             with TabPane(_("Invoices") + " \\[i]", id="invoices"):
                 yield KeyTable(id="sub-invoices", cursor_type="row")
         yield Footer()
