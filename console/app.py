@@ -152,6 +152,15 @@ class KontorApp(App):
         if self.current_mode != area:
             self.switch_mode(area)
 
+    def show_subscriptions(self, filter_text: str) -> None:
+        """The subscriptions area, filtered (e.g. `plan:gold` from the plan list's `b`)."""
+        from console.screens.subscriptions import SubscriptionsScreen
+
+        self.action_area("subscriptions")
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SubscriptionsScreen):
+            self.pop_screen()
+        self.screen.apply_filter(filter_text)
+
     def action_settings(self) -> None:
         """The settings screen, on top of the operators area."""
         from console.screens.settings import SettingsScreen

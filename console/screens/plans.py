@@ -136,6 +136,8 @@ class PlanListScreen(Screen):
         Binding("d", "delete", _("Delete"), show=False, tooltip=_("Delete the selected plan")),
         Binding("u", "undelete", _("Undelete"), show=False,
                 tooltip=_("Undelete the selected plan")),
+        Binding("b", "subscribers", _("Subscribers"), show=False,
+                tooltip=_("The plan's subscribers in the subscriptions area")),
         Binding("y", "copy_handle", _("Copy handle"), show=False,
                 tooltip=_("Copy the plan's handle to the clipboard")),
         Binding("ctrl+r,f5", "reload", _("Refresh"), show=False,
@@ -479,3 +481,8 @@ class PlanListScreen(Screen):
         row = self._current()
         if row is not None:
             copy_to_clipboard(self, row.handle)
+
+    def action_subscribers(self) -> None:
+        row = self.query_one(WindowedTable).current_row
+        if row is not None:
+            self.app.show_subscriptions(f"plan:{row.handle}")
