@@ -50,11 +50,12 @@ class ContactSource:
 
 def contact_columns() -> list[Column]:
     return [
-        Column("name", _("Name"), None, min_width=14),
-        Column("email", _("Email"), None, min_width=14),
+        # Name, email and phone are what the search matches: they never give way.
+        Column("name", _("Name"), None, min_width=14, want=18, weight=2),
+        Column("email", _("Email"), None, min_width=14, want=28, weight=3),
         Column("phone", _("Phone"), 15),
-        Column("language", _("Lang"), 4),
-        Column("created_at", _("Created"), 10, render=format_short_date),
+        Column("language", _("Lang"), 4, priority=3),
+        Column("created_at", _("Created"), 10, render=format_short_date, priority=2),
     ]
 
 

@@ -40,6 +40,10 @@ STATE_MARKS = {"active": "●", "superseded": "○", "deleted": "✗"}
 WIDTHS = {"state": 2, "name": None, "handle": None, "version": 3, "created": 10,
           "trial": 9, "amount": 10, "billing_frequency": None}
 WEIGHTS = {"name": 4, "handle": 3, "billing_frequency": 4}
+# At 80 columns the least telling columns give way first (trial, then created, ...); name and
+# handle identify a plan and are what the query matches, and the sorted column stays too.
+PRIORITIES = {"trial": 5, "created": 4, "billing_frequency": 3, "version": 2, "amount": 2}
+WANTS = {"name": 24, "handle": 16, "billing_frequency": 16}
 
 
 class PlanSource:
@@ -77,7 +81,9 @@ def plan_columns(visible: list[str], sort: PlanSort) -> list[Column]:
         elif key == "version":
             render = lambda v: f"v{v}"
         cols.append(Column(key, label, WIDTHS[key], min_width=6, weight=WEIGHTS.get(key, 1),
-                           render=render, justify="right" if key == "amount" else "left"))
+                           render=render, justify="right" if key == "amount" else "left",
+                           priority=1 if key == sort.column else PRIORITIES.get(key, 1),
+                           want=WANTS.get(key)))
     return cols
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable
+from rich.markup import escape
+from textual.widgets import DataTable, Static
 
 from console.calls import run_service
 from console.screens.card_tabs.base import CardTab
@@ -28,6 +29,8 @@ class Tab(CardTab):
 
     def compose(self) -> ComposeResult:
         yield KeyTable(id="history-table", cursor_type="row", zebra_stripes=False)
+        # The highlighted row whole: at 80 columns a long change is cut in the table.
+        yield Static("", id="history-detail")
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
@@ -44,6 +47,7 @@ class Tab(CardTab):
         # One row per changed field: a whole edit on one line would be cut at 80 columns.
         table = self.query_one("#history-table", DataTable)
         table.clear()
+        self.whole: dict[str, str] = {}
         for entry in entries:
             action = _(ACTION_LABELS.get(entry.action, entry.action))
             when, who = format_short_datetime(entry.at), entry.operator
@@ -51,6 +55,11 @@ class Tab(CardTab):
                 table.add_row(when, who, action, key=str(entry.id))
                 continue
             for i, (field, before, after) in enumerate(entry.changes()):
-                table.add_row(when if i == 0 else "", who if i == 0 else "",
-                              f"{action}: {field}: {_value(before)} → {_value(after)}",
+                what = f"{action}: {field}: {_value(before)} → {_value(after)}"
+                self.whole[f"{entry.id}-{i}"] = f"{when or ''} {who} · {what}"
+                table.add_row(when if i == 0 else "", who if i == 0 else "", what,
                               key=f"{entry.id}-{i}")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        text = getattr(self, "whole", {}).get(event.row_key.value or "", "")
+        self.query_one("#history-detail", Static).update(escape(text))
