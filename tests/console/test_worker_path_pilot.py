@@ -86,6 +86,10 @@ async def test_editing_a_contact_from_the_card_refreshes_the_list_behind_it(admi
         history = pilot.app.screen.query_one("#history-table")
         assert any("Aaron Renamed" in str(c) for row in range(history.row_count)
                    for c in history.get_row_at(row))
+        await pilot.press("h")  # the highlighted change, whole, under the history table
+        await settle(pilot)
+        detail = str(pilot.app.screen.query_one("#history-detail").render())
+        assert "→ Aaron Renamed" in detail and "alice" in detail
         # The list behind the card already shows the new name, without ctrl+r.
         contacts = pilot.app.screen_stack[-2]
         assert isinstance(contacts, ContactsScreen)
