@@ -42,5 +42,5 @@ def area(mode: str) -> Area:
 
 
 def help_line() -> str:
-    """The help screen's line of area keys, e.g. "1 contacts · 2 plans · 9 operators"."""
-    return " · ".join(f"{a.key} {_(a.label).lower()}" for a in AREAS)
+    """The help screen's line of area keys: "1 Contacts · 2 Plans · 5 Subscriptions · …"."""
+    return " · ".join(f"{a.key} {_(a.label)}" for a in AREAS)

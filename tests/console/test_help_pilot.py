@@ -60,4 +60,5 @@ async def test_card_help_gives_next_tab_its_key(admin_app):
         rows = _rows(pilot)
         assert rows["Next tab"] == "]" and rows["Previous tab"] == "["
         assert rows["History"] == "h" and rows["Edit this contact"] == "e"
-        assert "1 contacts · 2 plans" in str(pilot.app.screen.query_one("#help Static").render())
+        text = str(pilot.app.screen.query_one("#help Static").render())
+        assert "1 Contacts · 2 Plans · 5 Subscriptions · 9 Operators" in text
