@@ -29,6 +29,8 @@ def _tab_bindings() -> list[Binding]:
 class ContactCard(Screen):
     BINDINGS = [
         Binding("escape,q", "back", _("Back")),
+        Binding("slash", "search", _("Search"), show=False,
+                tooltip=_("Search contacts")),
         Binding("e", "edit", _("Edit"), tooltip=_("Edit this contact")),
         Binding("d", "delete", _("Delete"), tooltip=_("Delete this contact")),
         Binding("y", "copy_id", _("Copy id"), show=False,
@@ -114,6 +116,14 @@ class ContactCard(Screen):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    async def action_search(self) -> None:
+        """`/` searches from here too: back to the list, its search field focused, so the
+        typed text lands there (an "e" in it must not edit this contact)."""
+        await self.app.pop_screen()
+        search = getattr(self.app.screen, "action_search", None)
+        if search is not None:
+            search()
 
     def action_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
