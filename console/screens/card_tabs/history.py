@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from rich.markup import escape
+from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from console.calls import run_service
