@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 
 import styles
+from console.areas import AREAS
 from core.i18n import _
 
 if TYPE_CHECKING:  # SQLAlchemy (under the services) is imported after the first frame
@@ -40,10 +41,10 @@ class KontorApp(App):
     COMMANDS = App.COMMANDS | {kontor_commands}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("1", "area('contacts')", _("Contacts"), show=False),
-        Binding("2", "area('plans')", _("Plans"), show=False),
-        Binding("9", "area('operators')", _("Operators"), show=False),
-        Binding("question_mark,f1", "help", _("Help"), key_display="?"),
+        *(Binding(a.key, f"area('{a.mode}')", _(a.label), show=False) for a in AREAS),
+        Binding("question_mark", "help", _("Help"), key_display="?"),
+        # F1 is a priority binding: it opens help inside forms and inputs too.
+        Binding("f1", "help", _("Help"), priority=True, show=False),
         # Textual adds ctrl+p only when no binding names the palette; we add ":" as well,
         # so ctrl+p is bound here explicitly. ":" is printable: never a priority binding.
         Binding("ctrl+p", "command_palette", _("Commands"), priority=True, key_display="^p",
@@ -72,28 +73,13 @@ class KontorApp(App):
         self._requested_theme = theme
         # One mode per area: each keeps its own screen stack, so coming back to an area
         # finds it as it was left (search, cursor, open card).
-        for area, factory in self.areas().items():
-            self.add_mode(area, factory)
+        for mode, factory in self.areas().items():
+            self.add_mode(mode, factory)
 
     def areas(self) -> dict:
-        """Area name -> screen factory; a screen's module is imported when first shown."""
-
-        def contacts():
-            from console.screens.contacts import ContactsScreen
-
-            return ContactsScreen(self.ctx)
-
-        def plans():
-            from console.screens.plans import PlanListScreen
-
-            return PlanListScreen(self.ctx)
-
-        def operators():
-            from console.screens.operators import OperatorsScreen
-
-            return OperatorsScreen(self.ctx)
-
-        return {"contacts": contacts, "plans": plans, "operators": operators}
+        """Mode -> screen factory (console/areas.py); a screen's module is imported when
+        first shown."""
+        return {a.mode: (lambda a=a: a.make(self.ctx)) for a in AREAS}
 
     def on_mount(self) -> None:
         self.title = "Kontor" + (" — " + _("demo") if self.demo else "")
@@ -153,9 +139,7 @@ class KontorApp(App):
     def global_commands(self) -> list[tuple[str, str, str]]:
         """(label, help, action) offered by the palette on every screen."""
         return [
-            (_("Go to contacts"), "1", "area('contacts')"),
-            (_("Go to plans"), "2", "area('plans')"),
-            (_("Go to operators"), "9", "area('operators')"),
+            *((_(a.command), a.key, f"area('{a.mode}')") for a in AREAS),
             (_("Account settings"), _("9, then s"), "settings"),
             (_("Help: keys of this screen"), "? / F1", "help"),
             (_("Switch to the 16-colour theme"), "ansi-dark", "set_theme('ansi-dark')"),
@@ -167,6 +151,15 @@ class KontorApp(App):
     def action_area(self, area: str) -> None:
         if self.current_mode != area:
             self.switch_mode(area)
+
+    def show_subscriptions(self, filter_text: str) -> None:
+        """The subscriptions area, filtered (e.g. `plan:gold` from the plan list's `b`)."""
+        from console.screens.subscriptions import SubscriptionsScreen
+
+        self.action_area("subscriptions")
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SubscriptionsScreen):
+            self.pop_screen()
+        self.screen.apply_filter(filter_text)
 
     def action_settings(self) -> None:
         """The settings screen, on top of the operators area."""
@@ -181,10 +174,11 @@ class KontorApp(App):
         self.theme = name
 
     def action_help(self) -> None:
-        from console.screens.help import HelpScreen, describe_bindings
+        from console.screens.help import HelpScreen, describe_bindings, screen_name
 
         screen = self.screen
-        if screen.__class__.__name__ == "HelpScreen":
+        if isinstance(screen, HelpScreen):  # F1 again closes it
+            screen.dismiss(None)
             return
-        self.push_screen(HelpScreen(_("Keys — {screen}").format(
-            screen=screen.title or screen.__class__.__name__), describe_bindings(screen)))
+        self.push_screen(HelpScreen(_("Keys — {screen}").format(screen=screen_name(screen)),
+                                    describe_bindings(screen)))

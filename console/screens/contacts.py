@@ -12,7 +12,10 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from console.calls import run_service, show_error
-from console.widgets.confirm import ConfirmDialog
+from console.messages import EntityChanged
+from console.screens.contact_actions import confirm_delete
+from console.widgets.clipboard import copy_to_clipboard
+from console.widgets.column_header import ColumnHeader
 from console.widgets.windowed_table import Column, WindowedTable
 from core.errors import SearchCancelled
 from core.i18n import _, format_number, format_short_date, ngettext
@@ -47,23 +50,13 @@ class ContactSource:
 
 def contact_columns() -> list[Column]:
     return [
-        Column("name", _("Name"), None, min_width=14),
-        Column("email", _("Email"), None, min_width=14),
+        # Name, email and phone are what the search matches: they never give way.
+        Column("name", _("Name"), None, min_width=14, want=18, weight=2),
+        Column("email", _("Email"), None, min_width=14, want=28, weight=3),
         Column("phone", _("Phone"), 15),
-        Column("language", _("Lang"), 4),
-        Column("created_at", _("Created"), 10, render=format_short_date),
+        Column("language", _("Lang"), 4, priority=3),
+        Column("created_at", _("Created"), 10, render=format_short_date, priority=2),
     ]
-
-
-class ColumnHeader(Static):
-    """The column titles of a windowed table, aligned with its rows."""
-
-    def __init__(self, table: WindowedTable, **kw):
-        super().__init__(**kw)
-        self.table = table
-
-    def render(self):
-        return self.table.header_text(self.table.content_width or self.size.width)
 
 
 class ContactsScreen(Screen):
@@ -188,8 +181,7 @@ class ContactsScreen(Screen):
     def open_card(self, contact_id: int) -> None:
         from console.screens.contact_card import ContactCard
 
-        self.app.push_screen(ContactCard(self.ctx, contact_id),
-                             callback=lambda _r: self.query_one(WindowedTable).refresh_data())
+        self.app.push_screen(ContactCard(self.ctx, contact_id))
 
     # -- actions --------------------------------------------------------------------------
 
@@ -204,6 +196,10 @@ class ContactsScreen(Screen):
 
     def action_reload(self) -> None:
         self.query_one(WindowedTable).refresh_data()
+
+    def on_entity_changed(self, event: EntityChanged) -> None:
+        if event.kind == "contact":  # created, edited or deleted anywhere: the rows follow
+            self.action_reload()
 
     def action_new(self) -> None:
         from console.screens.contact_form import ContactForm
@@ -223,8 +219,7 @@ class ContactsScreen(Screen):
             return
 
         def loaded(contact) -> None:
-            self.app.push_screen(ContactForm(self.ctx, contact),
-                                 callback=lambda c: c and self.action_reload())
+            self.app.push_screen(ContactForm(self.ctx, contact))  # EntityChanged refreshes
 
         run_service(self, contact_service.get_contact, self.ctx, contact_id, on_done=loaded)
 
@@ -233,37 +228,10 @@ class ContactsScreen(Screen):
         if contact_id is None:
             return
         run_service(self, contact_service.get_contact, self.ctx, contact_id,
-                    on_done=partial(confirm_delete, self, on_deleted=self.action_reload))
+                    on_done=partial(confirm_delete, self))
 
     def action_copy_id(self) -> None:
         contact_id = self._current_id()
         if contact_id is not None:
             copy_to_clipboard(self, str(contact_id))
 
-
-def copy_to_clipboard(node, value: str) -> None:
-    """OSC 52: reaches the agent's own clipboard through SSH and tmux (set-clipboard on)."""
-    node.app.copy_to_clipboard(value)
-    node.notify(_("Copied {value}").format(value=value))
-
-
-def confirm_delete(screen: Screen, contact, *, on_deleted) -> None:
-    """Ask (No focused), then delete with the version that was shown."""
-
-    def answered(yes: bool | None) -> None:
-        if not yes:
-            return
-
-        def done(_result) -> None:
-            screen.notify(_("Deleted {name}.").format(name=contact.name))
-            on_deleted()
-
-        run_service(screen, contact_service.delete_contact, screen.ctx, contact.id,
-                    expected_version=contact.version, on_done=done)
-
-    screen.app.push_screen(
-        ConfirmDialog(_("Delete {name}?").format(name=contact.name),
-                      _("{email} — the audit trail keeps a record.").format(
-                          email=contact.email),
-                      yes=_("Delete")),
-        callback=answered)

@@ -20,8 +20,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from console.calls import run_service, show_error
-from console.screens.contacts import ColumnHeader, copy_to_clipboard
 from console.widgets.chips import ChipBar
+from console.widgets.clipboard import copy_to_clipboard
+from console.widgets.column_header import ColumnHeader
 from console.widgets.confirm import ConfirmDialog
 from console.widgets.windowed_table import Column, WindowedTable
 from core import plan_query
@@ -39,6 +40,10 @@ STATE_MARKS = {"active": "●", "superseded": "○", "deleted": "✗"}
 WIDTHS = {"state": 2, "name": None, "handle": None, "version": 3, "created": 10,
           "trial": 9, "amount": 10, "billing_frequency": None}
 WEIGHTS = {"name": 4, "handle": 3, "billing_frequency": 4}
+# At 80 columns the least telling columns give way first (trial, then created, ...); name and
+# handle identify a plan and are what the query matches, and the sorted column stays too.
+PRIORITIES = {"trial": 5, "created": 4, "billing_frequency": 3, "version": 2, "amount": 2}
+WANTS = {"name": 24, "handle": 16, "billing_frequency": 16}
 
 
 class PlanSource:
@@ -72,11 +77,13 @@ def plan_columns(visible: list[str], sort: PlanSort) -> list[Column]:
         elif key == "created":
             render = format_short_date
         elif key == "trial":
-            render = lambda v: v or "—"  # noqa: E731
+            render = lambda v: v or "—"
         elif key == "version":
-            render = lambda v: f"v{v}"  # noqa: E731
+            render = lambda v: f"v{v}"
         cols.append(Column(key, label, WIDTHS[key], min_width=6, weight=WEIGHTS.get(key, 1),
-                           render=render, justify="right" if key == "amount" else "left"))
+                           render=render, justify="right" if key == "amount" else "left",
+                           priority=1 if key == sort.column else PRIORITIES.get(key, 1),
+                           want=WANTS.get(key)))
     return cols
 
 
@@ -135,6 +142,8 @@ class PlanListScreen(Screen):
         Binding("d", "delete", _("Delete"), show=False, tooltip=_("Delete the selected plan")),
         Binding("u", "undelete", _("Undelete"), show=False,
                 tooltip=_("Undelete the selected plan")),
+        Binding("b", "subscribers", _("Subscribers"), show=False,
+                tooltip=_("The plan's subscribers in the subscriptions area")),
         Binding("y", "copy_handle", _("Copy handle"), show=False,
                 tooltip=_("Copy the plan's handle to the clipboard")),
         Binding("ctrl+r,f5", "reload", _("Refresh"), show=False,
@@ -417,6 +426,10 @@ class PlanListScreen(Screen):
     def action_reload(self) -> None:
         self.query_one(WindowedTable).refresh_data()
 
+    def on_entity_changed(self, event) -> None:
+        if event.kind == "plan":  # created, edited, deleted or imported anywhere
+            self.action_reload()
+
     # -- one plan ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters) -> bool | None:
@@ -476,3 +489,8 @@ class PlanListScreen(Screen):
         row = self._current()
         if row is not None:
             copy_to_clipboard(self, row.handle)
+
+    def action_subscribers(self) -> None:
+        row = self.query_one(WindowedTable).current_row
+        if row is not None:
+            self.app.show_subscriptions(f"plan:{row.handle}")

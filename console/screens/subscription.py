@@ -152,6 +152,11 @@ class SubscriptionScreen(Screen):
                     subscription_id=self.subscription_id, on_done=self._show_invoices,
                     group="sub-invoices", exclusive=True)
 
+    def on_entity_changed(self, event) -> None:
+        if (event.kind == "subscription" and event.id == self.subscription_id) or \
+                event.kind in ("invoice", "plan"):
+            self.action_reload()
+
     def _show(self, sub) -> None:
         self.sub = sub
         period = ""

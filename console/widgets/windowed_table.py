@@ -54,6 +54,10 @@ class Column:
     render: Callable[[Any], str] | None = None
     justify: str = "left"
     weight: int = 1  # share of the spare width among flexible columns
+    # Who gives way when the row does not fit: 1 identifies the row (and is what the search
+    # matches) and is never hidden; a higher number is hidden earlier (the highest first).
+    priority: int = 1
+    want: int | None = None  # a flexible column's readable width (default: min_width)
 
 
 class WindowedTable(ScrollView, can_focus=True):
@@ -235,11 +239,32 @@ class WindowedTable(ScrollView, can_focus=True):
     # -- drawing ---------------------------------------------------------------------------
 
     def widths(self, width: int) -> list[int]:
-        fixed = sum(c.width for c in self.columns if c.width) + len(self.columns) - 1
-        weights = sum(c.weight for c in self.columns if not c.width) or 1
+        """Each column's width; 0 for a column hidden because the row does not fit.
+
+        Columns give way by priority: while the fixed widths, the flexible columns' readable
+        widths (`want`) and the gaps exceed `width`, the column with the highest priority
+        number (> 1; the rightmost of equals) is hidden. The flexible columns then share what
+        is left by weight, each at least its min_width; a value still longer ends with "…"."""
+        shown = list(range(len(self.columns)))
+
+        def needed(idx: list[int]) -> int:
+            cols = [self.columns[i] for i in idx]
+            return (sum(c.width or (c.want or c.min_width) for c in cols) + len(cols) - 1)
+
+        while needed(shown) > width:
+            droppable = [i for i in shown if self.columns[i].priority > 1]
+            if not droppable:
+                break
+            shown.remove(max(droppable, key=lambda i: (self.columns[i].priority, i)))
+        cols = [self.columns[i] for i in shown]
+        fixed = sum(c.width for c in cols if c.width) + len(cols) - 1
+        weights = sum(c.weight for c in cols if not c.width) or 1
         spare = max(width - fixed, 0)
-        return [c.width if c.width else max(c.min_width, spare * c.weight // weights)
-                for c in self.columns]
+        out = [0] * len(self.columns)
+        for i in shown:
+            c = self.columns[i]
+            out[i] = c.width if c.width else max(c.min_width, spare * c.weight // weights)
+        return out
 
     def header_text(self, width: int) -> Text:
         return self._line([c.label for c in self.columns], width)
@@ -247,6 +272,8 @@ class WindowedTable(ScrollView, can_focus=True):
     def _line(self, cells: list[str], width: int) -> Text:
         parts = []
         for col, w, value in zip(self.columns, self.widths(width), cells):
+            if w == 0:  # hidden: the row did not fit (see widths)
+                continue
             value = value.replace("\n", " ")
             if len(value) > w:
                 value = value[: max(w - 1, 0)] + "…"

@@ -52,4 +52,5 @@ class Subscription(Base):
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": row_version}
-    __table_args__ = (Index("ix_subscriptions_state", "state", "id"),)
+    __table_args__ = (Index("ix_subscriptions_state", "state", "id"),
+                      Index("ix_subscriptions_plan_id_id", "plan_id", "id"))

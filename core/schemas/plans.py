@@ -202,7 +202,7 @@ class Plan(PlanInput):
     @property
     def billing_frequency(self) -> str:
         """Plain text for the plan list: "every 3 months on day 1", "manual"."""
-        from core.services.plan_catalogue import billing_frequency_text
+        from core.plan_text import billing_frequency_text
 
         return billing_frequency_text(self.schedule_type, self.interval_length,
                                       self.schedule_fixed_day)

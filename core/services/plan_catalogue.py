@@ -37,6 +37,7 @@ from core.limits import fold, search_words
 from core.models import Plan, Setting
 from core.money import CODES_BY_EXPONENT, to_major_str
 from core.plan_query import NumRange, PlanFilter, amount_bounds, created_range
+from core.plan_text import WEEKDAYS, billing_frequency_text  # noqa: F401 (re-exported)
 from core.schemas.common import Key, Window
 from core.services.context import READ, ServiceContext, require
 
@@ -57,8 +58,6 @@ SortColumn = Literal["state", "name", "handle", "version", "created", "trial", "
 EXPORT_WINDOW = 1000
 # Below this many matches a window sorts the matches; above, it walks the sort index.
 SORT_MATCHES_LIMIT = 3000
-WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
-            N_("Saturday"), N_("Sunday"))
 
 
 class PlanSort(BaseModel):
@@ -118,29 +117,6 @@ def trial_text(length: int | None, unit: str | None) -> str | None:
     if unit == "months":
         return ngettext("{n} month", "{n} months", length).format(n=length)
     return ngettext("{n} day", "{n} days", length).format(n=length)
-
-
-def billing_frequency_text(schedule_type: str, interval_length: int,
-                           schedule_fixed_day: int | None) -> str:
-    """"daily", "every 3 days", "weekly on Monday", "monthly", "every 3 months on day 1",
-    "monthly on the last day", "manual"."""
-    n = interval_length or 1
-    if schedule_type == "manual":
-        return _("manual")
-    if schedule_type == "daily":
-        return _("daily") if n == 1 else _("every {n} days").format(n=n)
-    if schedule_type == "weekly_fixedday":
-        day = schedule_fixed_day or 1
-        weekday = _(WEEKDAYS[day - 1]) if 1 <= day <= 7 else str(day)
-        return (_("weekly on {weekday}") if n == 1 else _("every {n} weeks on {weekday}")
-                ).format(n=n, weekday=weekday)
-    if schedule_type == "month_fixedday":
-        return (_("monthly on day {day}") if n == 1 else _("every {n} months on day {day}")
-                ).format(n=n, day=schedule_fixed_day)
-    if schedule_type == "month_lastday":
-        return (_("monthly on the last day") if n == 1
-                else _("every {n} months on the last day")).format(n=n)
-    return _("monthly") if n == 1 else _("every {n} months").format(n=n)  # month_startdate
 
 
 def per_period_text(schedule_type: str, interval_length: int) -> str:

@@ -35,9 +35,18 @@ def viewer_app(seeded):
 
 async def settle(pilot, rounds: int = 4) -> None:
     """Let workers finish and their results reach the widgets (results may start new work)."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    from console.calls import FLOW_GROUP
+
     for _ in range(rounds):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        # A flow waiting for a dialog's answer (run_flow) finishes only when answered.
+        for worker in [w for w in pilot.app.workers if w.group != FLOW_GROUP]:
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass
     await pilot.pause()
 
 

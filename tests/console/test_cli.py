@@ -147,7 +147,7 @@ def test_db_upgrade_migrates_an_empty_database_and_db_current_shows_it(capsys, d
 def test_operators_add_by_a_viewer_fails_with_a_clear_message(capsys, filled):
     code, out, err = run(capsys, "--db", filled, "--operator", "nosy", "operators", "add",
                          "mallory", "--role", "admin")
-    assert code == 1 and out == ""
+    assert code == 4 and out == ""  # the contract: 4 permission denied
     assert err.startswith("kontor: ") and "nosy (viewer) may not do this" in err
     assert "Traceback" not in err
 
@@ -165,18 +165,18 @@ def test_operators_add_and_list_as_json(capsys, filled):
     assert data[0]["name"] == "Ann Agent" and data[0]["created_at"]
 
 
-def test_operators_add_with_a_duplicate_or_bad_login_fails_with_exit_code_1(capsys, filled):
+def test_operators_add_with_a_duplicate_or_bad_login_fails_with_exit_code_2(capsys, filled):
     code, _, err = run(capsys, "--db", filled, "--operator", "boss", "operators", "add", "boss")
-    assert code == 1 and "exists already" in err
+    assert code == 2 and "exists already" in err
     code, _, err = run(capsys, "--db", filled, "--operator", "boss", "operators", "add",
                        "bad login")
-    assert code == 1 and "login" in err and "Traceback" not in err
+    assert code == 2 and "login" in err and "Traceback" not in err
 
 
 def test_an_unusable_operator_login_is_an_error_message_not_a_traceback(capsys, filled):
     code, out, err = run(capsys, "--db", filled, "--operator", "not a login", "contacts",
                          "search")
-    assert code == 1 and out == "" and err.startswith("kontor: ") and "login" in err
+    assert code == 2 and out == "" and err.startswith("kontor: ") and "login" in err
 
 
 def test_a_database_newer_than_the_code_exits_1_with_the_message(capsys, filled):

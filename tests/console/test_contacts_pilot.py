@@ -295,3 +295,17 @@ async def test_history_lists_each_changed_field_on_its_own_row(admin_app, seeded
             "edited: name: Giulia Rossi → Giulia Rossi-Bianchi",
             "edited: email: giulia.rossi@example.it → giulia.rb@example.it"]
         assert str(rows[1][0]) == "" and str(rows[2][2]) == "created"
+
+
+async def test_slash_on_the_card_searches_and_a_typed_e_does_not_edit(admin_app):
+    async with admin_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ContactCard)
+        await pilot.press("slash")
+        await type_text(pilot, "emma")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ContactsScreen)  # not the contact form
+        assert screen.query_one("#search", Input).value == "emma"

@@ -75,7 +75,8 @@ def test_contacts_and_help_are_in_italian_with_italian_dates(seeded):
     assert "303 contatti · riga 1" in screen
     assert "Cerca nome, email o telefono  (/)" in screen
     header = next(line for line in shots["list"] if line.startswith("Nome "))
-    assert header.split() == ["Nome", "Email", "Telefono", "Lin.", "Creato"]
+    # At 80 columns the language column gives way to the email (issue 9, item 12).
+    assert header.split() == ["Nome", "Email", "Telefono", "Creato"]
     footer = shots["list"][-1]
     for label in ("⏎ Apri", "/ Cerca", "n Nuovo", "e Modifica", "d Elimina", "? Aiuto",
                   "^p Comandi"):

@@ -93,6 +93,6 @@ def test_unreadable_or_invalid_json_plan(tmp_path):
 
 
 def test_billing_cli_modules_do_not_import_sqlalchemy():
-    code = ("import sys, console.commands.billing, console.commands.plans; "
+    code = ("import sys, console.cli.billing, console.cli.plans; "
             "assert not [m for m in sys.modules if m.startswith('sqlalchemy')]")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from console.commands import emit
+from console.cli.contract import add_format
+from console.cli.output import emit, emit_one
 from core.i18n import _
 
 COLUMNS = ("id", "name", "email", "phone", "language", "tags", "created_at")
@@ -15,9 +16,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     verbs = p.add_subparsers(dest="verb", required=True)
     s = verbs.add_parser("search", help=_("contacts matching a fragment of name, email or phone"))
     s.add_argument("text", nargs="?", default="")
-    s.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    add_format(s)
     s.add_argument("--limit", type=int, default=50)
     s.set_defaults(run=search)
+    show = verbs.add_parser("show", help=_("one contact"))
+    show.add_argument("id", type=int)
+    add_format(show)
+    show.set_defaults(run=show_contact)
 
 
 def search(args, ctx) -> int:
@@ -25,8 +30,12 @@ def search(args, ctx) -> int:
     from core.services import contacts
 
     rows = contacts.list_contacts(ctx, args.text, Window(limit=max(1, min(args.limit, 500))))
-    data = [r.model_dump(include=set(COLUMNS)) for r in rows]
-    for d in data:
-        d["created_at"] = d["created_at"].isoformat()
-    emit(data, COLUMNS, args.format)
+    emit([r.model_dump(include=set(COLUMNS)) for r in rows], COLUMNS, args.format)
+    return 0
+
+
+def show_contact(args, ctx) -> int:
+    from core.services import contacts
+
+    emit_one(contacts.get_contact(ctx, args.id), args.format)
     return 0

@@ -1,4 +1,4 @@
-"""Non-interactive `kontor <noun> <verb>` commands; each module has `register(subparsers)`."""
+"""Output of the `kontor <noun> <verb>` commands: tables, JSON and CSV (see contract.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from typing import Any
 def emit(rows: Sequence[dict[str, Any]], columns: Iterable[str], fmt: str,
          out=None) -> None:
     """Print rows as an aligned table, JSON (a list of objects) or CSV with a header."""
+    from console.cli.contract import plain
+
+    rows = [plain(r) for r in rows]
     out = out or sys.stdout
     columns = list(columns)
     if fmt == "json":
@@ -40,3 +43,24 @@ def _cell(v: Any) -> str:
     if isinstance(v, list):
         return ", ".join(map(str, v))
     return str(v)
+
+
+def emit_one(obj: dict[str, Any], fmt: str, out=None) -> None:
+    """A show command's record: JSON an object, CSV one row, a table one `key  value` line each."""
+    from console.cli.contract import plain
+
+    out = out or sys.stdout
+    obj = plain(obj)
+    if fmt == "json":
+        json.dump(obj, out, ensure_ascii=False, indent=2, default=str)
+        out.write("\n")
+    elif fmt == "csv":
+        emit([{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list))
+                   and not (isinstance(v, list) and all(isinstance(x, str) for x in v))
+                   else v) for k, v in obj.items()}], obj.keys(), "csv", out)
+    else:
+        width = max((len(k) for k in obj), default=0)
+        for k, v in obj.items():
+            text = (json.dumps(v, ensure_ascii=False) if isinstance(v, dict)
+                    or (isinstance(v, list) and v and not isinstance(v[0], str)) else _cell(v))
+            out.write(f"{k.ljust(width)}  {text}".rstrip() + "\n")

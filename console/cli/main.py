@@ -9,9 +9,9 @@ import shutil
 import sys
 import tempfile
 
-COMMAND_MODULES = ("console.commands.contacts", "console.commands.admin",
-                   "console.commands.plans", "console.commands.billing",
-                   "console.commands.settings")
+COMMAND_MODULES = ("console.cli.contacts", "console.cli.admin",
+                   "console.cli.plans", "console.cli.billing",
+                   "console.cli.settings")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +49,7 @@ def _pre_language(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    from core.i18n import _, set_language
+    from core.i18n import set_language
 
     set_language(_pre_language(argv))
     args = build_parser().parse_args(argv)
@@ -58,15 +58,17 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"kontor {__version__}")
         return 0
+    from console.cli.contract import UsageError, error_lines, exit_status
     from core.errors import KontorError
 
     try:
         if args.command:
             return _run_command(args)
         return _run_console(args)
-    except KontorError as exc:
-        print(_("kontor: {error}").format(error=exc), file=sys.stderr)
-        return 1
+    except (KontorError, UsageError) as exc:
+        for line in error_lines(exc):
+            print(line, file=sys.stderr)
+        return exit_status(exc)
     except KeyboardInterrupt:
         return 130
 

@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from console.commands import emit
+from console.cli.contract import action_moment, add_at, add_format, plain
+from console.cli.output import emit, emit_one
 from core.i18n import _
 
 COLUMNS = ("handle", "version", "state", "name", "amount", "currency", "billing_frequency",
@@ -20,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                             "returns them (all or nothing)"))
     imp.add_argument("file", help=_("JSON file, - for stdin"))
     imp.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    add_at(imp)
     imp.set_defaults(run=plans_import)
     ls = verbs.add_parser("list", help=_("the plan list: filter, sort, export (CSV/JSON)"))
     ls.add_argument("--filter", default="", metavar="QUERY",
@@ -32,24 +34,27 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help=_("list columns for table and CSV (default: all)"))
     ls.add_argument("--limit", type=int, default=None,
                     help=_("at most this many rows (table default: 50; CSV/JSON: all)"))
-    ls.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    add_format(ls)
     ls.set_defaults(run=plans_list)
-    show = verbs.add_parser("show", help=_("one plan version as Reepay JSON"))
+    show = verbs.add_parser("show", help=_("one plan version (JSON: Reepay's plan object)"))
     show.add_argument("handle")
     show.add_argument("--version", type=int, dest="plan_version")
+    add_format(show)
     show.set_defaults(run=plans_show)
     vs = verbs.add_parser("versions", help=_("every version of a handle"))
     vs.add_argument("handle")
-    vs.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    add_format(vs)
     vs.set_defaults(run=plans_versions)
     for verb, fn, text in (("delete", plans_delete, _("delete: existing subscriptions continue, "
                                                         "new ones are refused")),
                            ("undelete", plans_undelete, _("make a deleted plan active again"))):
         d = verbs.add_parser(verb, help=text)
         d.add_argument("handle")
+        add_at(d)
         d.set_defaults(run=fn)
     aff = verbs.add_parser("affected", help=_("live subscribers a new version would move"))
     aff.add_argument("handle")
+    add_format(aff)
     aff.set_defaults(run=plans_affected)
 
 
@@ -91,14 +96,14 @@ def plans_import(args, ctx) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     try:
-        report = plans.import_plans(ctx, payload)
+        report = plans.import_plans(ctx, payload, now=action_moment(ctx, args.at))
     except ValidationFailed as exc:
         print(_("kontor: nothing was imported:"), file=sys.stderr)
         for where, why in exc.fields.items():
             print(f"  {where}: {why}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(report.model_dump(), indent=2, ensure_ascii=False))
+        print(json.dumps(plain(report), indent=2, ensure_ascii=False))
         return 0
     if not report.plans:
         print(_("nothing was imported: the file holds no plans"))
@@ -185,7 +190,7 @@ def plans_show(args, ctx) -> int:
     from core.services import plans
 
     p = plans.get_plan(ctx, args.handle, args.plan_version)
-    print(json.dumps(p.to_reepay(), indent=2, ensure_ascii=False))
+    emit_one(p.to_reepay(), args.format)
     return 0
 
 
@@ -199,7 +204,7 @@ def plans_versions(args, ctx) -> int:
 def plans_delete(args, ctx) -> int:
     from core.services import plans
 
-    p = plans.delete_plan(ctx, args.handle)
+    p = plans.delete_plan(ctx, args.handle, now=action_moment(ctx, args.at))
     print(_("{handle} v{version} is deleted.").format(handle=p.handle, version=p.version))
     return 0
 
@@ -207,7 +212,7 @@ def plans_delete(args, ctx) -> int:
 def plans_undelete(args, ctx) -> int:
     from core.services import plans
 
-    p = plans.undelete_plan(ctx, args.handle)
+    p = plans.undelete_plan(ctx, args.handle, now=action_moment(ctx, args.at))
     print(_("{handle} v{version} is active.").format(handle=p.handle, version=p.version))
     return 0
 
@@ -215,6 +220,5 @@ def plans_undelete(args, ctx) -> int:
 def plans_affected(args, ctx) -> int:
     from core.services import plans
 
-    a = plans.count_affected_subscribers(ctx, args.handle)
-    print(json.dumps(a.model_dump(), indent=2))
+    emit_one(plans.count_affected_subscribers(ctx, args.handle), args.format)
     return 0

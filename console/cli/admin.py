@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from console.commands import emit
+from console.cli.contract import add_format
+from console.cli.output import emit
 from core.i18n import _
 
 
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("operators", help=_("operators and roles"))
     verbs = p.add_subparsers(dest="verb", required=True)
     ls = verbs.add_parser("list")
-    ls.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    add_format(ls)
     ls.set_defaults(run=operators_list)
     add = verbs.add_parser("add")
     add.add_argument("login")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from console.commands import emit
+from console.cli.contract import add_format
+from console.cli.output import emit
 from core.i18n import _
 
 COLUMNS = ("key", "value", "default", "is_default", "description")
@@ -20,21 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         v = verbs.add_parser(verb, help=text)
         if verb == "get":
             v.add_argument("key")
-        fmt = v.add_mutually_exclusive_group()
-        fmt.add_argument("--format", choices=("table", "json", "csv"), default="table")
-        fmt.add_argument("--json", dest="format", action="store_const", const="json",
-                         help=_("short for --format json"))
+        add_format(v)
         v.set_defaults(run=fn)
     s = verbs.add_parser("set", help=_("change a setting (admins only)"))
     s.add_argument("key")
     s.add_argument("value")
     s.set_defaults(run=settings_set)
-
-
-def _refused(exc) -> int:
-    for field, why in exc.fields.items():
-        print(_("kontor: {field}: {error}").format(field=field, error=why), file=sys.stderr)
-    return 2
 
 
 def settings_list(args, ctx) -> int:
@@ -45,13 +36,9 @@ def settings_list(args, ctx) -> int:
 
 
 def settings_get(args, ctx) -> int:
-    from core.errors import ValidationFailed
     from core.services import settings
 
-    try:
-        value = settings.get_setting(ctx, args.key)
-    except ValidationFailed as exc:
-        return _refused(exc)
+    value = settings.get_setting(ctx, args.key)
     if args.format == "table":
         print(value.text)
     else:
@@ -60,12 +47,8 @@ def settings_get(args, ctx) -> int:
 
 
 def settings_set(args, ctx) -> int:
-    from core.errors import ValidationFailed
     from core.services import settings
 
-    try:
-        value = settings.set_setting(ctx, args.key, args.value)
-    except ValidationFailed as exc:
-        return _refused(exc)
+    value = settings.set_setting(ctx, args.key, args.value)
     print(_("{key} = {value}").format(key=value.key, value=value.text))
     return 0

@@ -7,7 +7,8 @@ import json
 import sys
 from datetime import date, datetime
 
-from console.commands import emit
+from console.cli.contract import UsageError, action_moment, add_at, add_format, parse_moment, plain
+from console.cli.output import emit, emit_one
 from core.i18n import _
 from core.limits import INT32_MAX, MAX_SIMULATION_YEARS
 
@@ -26,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--json", action="store_true", help=_("print a JSON summary"))
     run.add_argument("--chunk", type=int, default=2000,
                      help=_("subscriptions per transaction (default 2000)"))
+    add_at(run)
     run.set_defaults(run=billing_run)
 
     sim = sub.add_parser("simulate", help=_("bill a plan forward without a database"))
@@ -53,31 +55,35 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=_("show the first invoices, trial end and first period; save nothing"))
     c.add_argument("--json", action="store_true",
                    help=_("print JSON (the subscription with the invoices created)"))
+    add_at(c)
     c.set_defaults(run=subscriptions_create)
     ls = verbs.add_parser("list")
     ls.add_argument("--contact", type=int)
     ls.add_argument("--state", action="append")
     ls.add_argument("--limit", type=int, default=50)
-    ls.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    add_format(ls)
     ls.set_defaults(run=subscriptions_list)
     show = verbs.add_parser("show")
     show.add_argument("id", type=int)
+    add_format(show)
     show.set_defaults(run=subscriptions_show)
     cancel = verbs.add_parser("cancel", help=_("cancel; --preview shows the effect only"))
     cancel.add_argument("id", type=int)
-    cancel.add_argument("--at", help=_("ISO date-time of the request (default now)"))
+    add_at(cancel, _("ISO date-time of the request, the moment of the action (default now)"))
     cancel.add_argument("--preview", action="store_true")
     cancel.set_defaults(run=subscriptions_cancel)
     for verb, fn in (("uncancel", subscriptions_uncancel), ("expire", subscriptions_expire),
                      ("hold", subscriptions_hold), ("reactivate", subscriptions_reactivate)):
         v = verbs.add_parser(verb)
         v.add_argument("id", type=int)
+        add_at(v)
         v.set_defaults(run=fn)
     ch = verbs.add_parser("change-plan", help=_("move to another plan"))
     ch.add_argument("id", type=int)
     ch.add_argument("--plan", required=True)
     ch.add_argument("--timing", choices=("renewal", "immediate"), default="renewal")
     ch.add_argument("--compensation", choices=("none", "prorated_credit"), default="none")
+    add_at(ch)
     ch.set_defaults(run=subscriptions_change_plan)
 
     p = sub.add_parser("invoices", help=_("invoices"))
@@ -85,31 +91,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = verbs.add_parser("list")
     ls.add_argument("--subscription", type=int)
     ls.add_argument("--contact", type=int)
-    ls.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    add_format(ls)
     ls.set_defaults(run=invoices_list)
+    show = verbs.add_parser("show", help=_("one invoice"))
+    show.add_argument("number")
+    add_format(show)
+    show.set_defaults(run=invoices_show)
     for verb, fn in (("pay", invoices_pay), ("fail", invoices_fail)):
         v = verbs.add_parser(verb, help=_("record a payment") if verb == "pay"
                              else _("record a failed payment"))
         v.add_argument("number")
-        v.add_argument("--at", help=_("ISO date-time (default now)"))
+        add_at(v)
         v.set_defaults(run=fn)
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
-class UsageError(Exception):
-    pass
-
-
 def _datetime(value: str | None, what: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(_("{what}: not an ISO date-time (2026-03-14T10:00): {value}").format(
-            what=what, value=value)) from None
+    return parse_moment(value, what)
 
 
 def _in_range(value, what: str):
@@ -147,7 +147,7 @@ def _json_default(value):
 
 
 def _dump(model) -> None:
-    print(json.dumps(model.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    print(json.dumps(plain(model), indent=2, ensure_ascii=False))
 
 
 # -- billing run -----------------------------------------------------------------------------
@@ -171,11 +171,12 @@ def billing_run(args, ctx) -> int:
             print(f"\r{done:>10,} / {total:,} " + _("subscriptions"), end="", file=sys.stderr,
                   flush=True)
 
-    summary = run_billing(ctx, until, chunk=args.chunk, progress=progress)
+    summary = run_billing(ctx, until, chunk=args.chunk, progress=progress,
+                          now=action_moment(ctx, args.at))
     if tty:
         print(file=sys.stderr)
     if args.json:
-        print(json.dumps(summary.model_dump(mode="json"), indent=2))
+        print(json.dumps(plain(summary), indent=2))
     else:
         print(_("{invoices} invoices ({periods} periods, {fees} setup fees) for {subs} "
                 "subscriptions up to {upto}; {moves} version moves; {s} s").format(
@@ -282,30 +283,19 @@ def _print_simulation(result) -> None:
 
 
 def _sub_row(s) -> dict:
-    d = s.model_dump(mode="json")
+    d = plain(s)
     return {k: d.get(k) for k in SUB_COLUMNS}
 
 
-def _guard(fn):
-    def wrapper(args, ctx) -> int:
-        try:
-            return fn(args, ctx)
-        except UsageError as exc:
-            print(_("kontor: {error}").format(error=exc), file=sys.stderr)
-            return 2
-    wrapper.__name__ = fn.__name__
-    return wrapper
-
-
-@_guard
 def subscriptions_create(args, ctx) -> int:
     from core.services import subscriptions
 
     data = {"contact_id": args.contact, "plan": args.plan,
             "start": _datetime(args.start, "--start"), "quantity": args.quantity,
             "amount": args.amount, "no_trial": args.no_trial, "no_setup_fee": args.no_setup_fee}
+    now = action_moment(ctx, args.at)
     if args.preview:
-        p = subscriptions.preview_subscription(ctx, data)
+        p = subscriptions.preview_subscription(ctx, data, now=now)
         if args.json:
             _dump(p)
             return 0
@@ -318,7 +308,7 @@ def subscriptions_create(args, ctx) -> int:
         _print_invoice_rows(_("Invoiced on saving:"), p.due_now, p.timezone)
         _print_invoice_rows(_("Next invoices:"), p.upcoming, p.timezone)
         return 0
-    s = subscriptions.create_subscription(ctx, data)
+    s = subscriptions.create_subscription(ctx, data, now=now)
     if args.json:
         _dump(s)
         return 0
@@ -369,57 +359,61 @@ def subscriptions_list(args, ctx) -> int:
 def subscriptions_show(args, ctx) -> int:
     from core.services import subscriptions
 
-    _dump(subscriptions.get_subscription(ctx, args.id))
+    emit_one(subscriptions.get_subscription(ctx, args.id), args.format)
     return 0
 
 
-@_guard
 def subscriptions_cancel(args, ctx) -> int:
     from core.services import subscriptions
 
-    at = _datetime(args.at, "--at")
+    at = action_moment(ctx, args.at)
     if args.preview:
         _dump(subscriptions.preview_cancellation(ctx, args.id, at=at))
     else:
-        _dump(subscriptions.cancel_subscription(ctx, args.id, at=at))
+        _dump(subscriptions.cancel_subscription(ctx, args.id, at=at, now=at))
     return 0
+
+
+def _state_action(service):
+    def run(args, ctx) -> int:
+        now = action_moment(ctx, args.at)
+        _dump(service(ctx, args.id, now=now))
+        return 0
+    return run
 
 
 def subscriptions_uncancel(args, ctx) -> int:
     from core.services import subscriptions
 
-    _dump(subscriptions.uncancel_subscription(ctx, args.id))
-    return 0
+    return _state_action(subscriptions.uncancel_subscription)(args, ctx)
 
 
 def subscriptions_expire(args, ctx) -> int:
     from core.services import subscriptions
 
-    _dump(subscriptions.expire_subscription(ctx, args.id))
-    return 0
+    return _state_action(subscriptions.expire_subscription)(args, ctx)
 
 
 def subscriptions_hold(args, ctx) -> int:
     from core.services import subscriptions
 
-    _dump(subscriptions.put_on_hold(ctx, args.id))
-    return 0
+    return _state_action(subscriptions.put_on_hold)(args, ctx)
 
 
 def subscriptions_reactivate(args, ctx) -> int:
     from core.services import subscriptions
 
-    _dump(subscriptions.reactivate_subscription(ctx, args.id))
-    return 0
+    return _state_action(subscriptions.reactivate_subscription)(args, ctx)
 
 
 def subscriptions_change_plan(args, ctx) -> int:
     from core.services import subscriptions
 
+    at = action_moment(ctx, args.at)
     # A script means the subscription as it is now: its current version.
     version = subscriptions.get_subscription(ctx, args.id).row_version
     _dump(subscriptions.change_plan(ctx, args.id, plan=args.plan, timing=args.timing,
-                                    compensation=args.compensation,
+                                    compensation=args.compensation, at=at, now=at,
                                     expected_row_version=version))
     return 0
 
@@ -430,13 +424,19 @@ def subscriptions_change_plan(args, ctx) -> int:
 def invoices_list(args, ctx) -> int:
     from core.services import invoices
 
-    rows = [i.model_dump(mode="json") for i in invoices.list_invoices(
+    rows = [plain(i) for i in invoices.list_invoices(
         ctx, subscription_id=args.subscription, contact_id=args.contact)]
     emit(rows, INV_COLUMNS, args.format)
     return 0
 
 
-@_guard
+def invoices_show(args, ctx) -> int:
+    from core.services import invoices
+
+    emit_one(invoices.get_invoice(ctx, args.number), args.format)
+    return 0
+
+
 def invoices_pay(args, ctx) -> int:
     from core.services import invoices
 
@@ -444,7 +444,6 @@ def invoices_pay(args, ctx) -> int:
     return 0
 
 
-@_guard
 def invoices_fail(args, ctx) -> int:
     from core.services import invoices
 

@@ -1,0 +1,161 @@
+"""The subscriptions area (key 5): every subscription, windowed; `/` filters by #id, state,
+plan and next invoice date; `enter` opens the subscription screen."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from console.calls import show_error
+from console.messages import EntityChanged
+from console.widgets.column_header import ColumnHeader
+from console.widgets.windowed_table import Column, WindowedTable
+from core.errors import ValidationFailed
+from core.i18n import _, format_money, format_number, format_short_date, ngettext
+from core.schemas.common import Window
+from core.services import subscription_list as service
+from core.services.context import ServiceContext
+
+
+class SubscriptionSource:
+    def __init__(self, ctx: ServiceContext, f: service.SubscriptionFilter):
+        self.ctx, self.filter = ctx, f
+
+    def count(self) -> int:
+        return service.count_subscriptions(self.ctx, self.filter)
+
+    def fetch(self, window: Window):
+        return [ShownRow(r) for r in service.list_subscriptions(self.ctx, self.filter, window)]
+
+
+class ShownRow:
+    """A list row with its amount formatted in the locale (the amount has its currency)."""
+
+    def __init__(self, row: service.SubscriptionListRow):
+        self.row = row
+        self.amount_text = format_money(row.amount, row.currency)
+
+    def __getattr__(self, name: str):
+        return getattr(self.row, name)
+
+
+def _state(state: str) -> str:
+    from console.screens.subscription import state_label
+
+    return state_label(state)
+
+
+def subscription_columns() -> list[Column]:
+    return [
+        Column("id", "#", 7, render=lambda v: f"#{v}"),
+        Column("state", _("State"), 12, render=_state),
+        Column("contact_name", _("Contact"), None, min_width=12),
+        Column("plan_name", _("Plan"), None, min_width=10),
+        Column("next_invoice_at", _("Next invoice"), 12,
+               render=lambda v: format_short_date(v) if v else "—"),
+    ]
+
+
+class SubscriptionsScreen(Screen):
+    BINDINGS = [
+        Binding("slash", "search", _("Search"),
+                tooltip=_("Filter: #id, state:active, plan:HANDLE, next:DATE..DATE")),
+        Binding("ctrl+r,f5", "reload", _("Refresh"), show=False,
+                tooltip=_("Refresh the subscription list")),
+        Binding("escape", "clear_search", _("Clear search"), show=False),
+    ]
+
+    def __init__(self, ctx: ServiceContext):
+        super().__init__()
+        self.ctx = ctx
+        self.filter_text = ""
+        self._mounted = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=_("#id  state:active  plan:HANDLE  next:DATE..DATE  (/)"),
+                    id="search", compact=True)
+        yield Static("", id="status")
+        table = WindowedTable(self._columns(), id="subscriptions")
+        yield ColumnHeader(table, id="subscriptions-header")
+        yield table
+        yield Footer()
+
+    @staticmethod
+    def _columns() -> list[Column]:
+        cols = subscription_columns()
+        cols.append(Column("amount_text", _("Amount"), 11, justify="right"))
+        return cols
+
+    def on_mount(self) -> None:
+        self.title = _("Subscriptions")
+        self._mounted = True
+        self.apply_filter(self.filter_text)
+        self.query_one(WindowedTable).focus()
+
+    def apply_filter(self, text: str) -> None:
+        """Show the subscriptions matching `text` (see subscription_list.parse_filter); before
+        the screen is mounted it only remembers it."""
+        if not self._mounted:
+            self.filter_text = text
+            return
+        try:
+            f = service.parse_filter(text)
+        except ValidationFailed as exc:
+            show_error(self, exc)
+            return
+        self.filter_text = text
+        search = self.query_one("#search", Input)
+        if search.value != text:
+            search.value = text
+        self.query_one("#status", Static).update(_("Counting…"))
+        self.query_one(WindowedTable).set_source(SubscriptionSource(self.ctx, f))
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.apply_filter(event.value.strip())
+        self.query_one(WindowedTable).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            self.query_one(WindowedTable).focus()
+        elif search.value:
+            self.apply_filter("")
+
+    def action_reload(self) -> None:
+        self.query_one(WindowedTable).refresh_data()
+
+    def on_entity_changed(self, event: EntityChanged) -> None:
+        if event.kind in ("subscription", "plan", "contact"):
+            self.action_reload()
+
+    @on(WindowedTable.Loaded)
+    @on(WindowedTable.CursorMoved)
+    def _status(self, event) -> None:
+        self.call_after_refresh(self.query_one(ColumnHeader).refresh)
+        table = self.query_one(WindowedTable)
+        if not table.counted:
+            return
+        total = table.total or 0
+        text = ngettext("{n} subscription", "{n} subscriptions", total).format(
+            n=format_number(total))
+        if self.filter_text:
+            text += " · " + self.filter_text
+        self.query_one("#status", Static).update(text)
+
+    @on(WindowedTable.Failed)
+    def _failed(self, event: WindowedTable.Failed) -> None:
+        show_error(self, event.error)
+
+    @on(WindowedTable.Activated)
+    def _open(self, event: WindowedTable.Activated) -> None:
+        from console.screens.subscription import SubscriptionScreen
+
+        self.app.push_screen(SubscriptionScreen(self.ctx, event.row.id))

@@ -1,0 +1,151 @@
+"""The one CLI contract (console/cli/contract.py): exit statuses 0/2/3/4/5, --format with --json
+as its short form on every list and show command, --at on every command that acts, JSON in
+English snake_case with ISO 8601 offsets whatever --lang says."""
+
+import argparse
+import json
+
+import pytest
+
+from console.cli import build_parser, main
+from console.cli.contract import EXIT_CONFLICT, exit_status
+from core.errors import Conflict, DatabaseError, NotFound, PermissionDenied, ValidationFailed
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch, tmp_path):
+    monkeypatch.delenv("KONTOR_DATABASE_URL", raising=False)
+    monkeypatch.delenv("KONTOR_OPERATOR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("LANGUAGE", "en")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def db(capsys, tmp_path):
+    path = str(tmp_path / "k.db")
+    assert run(capsys, "--db", path, "--operator", "boss", "demo-data", "--contacts", "3")[0] == 0
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"handle": "gold", "name": "Gold", "amount": 10000,
+                                "schedule_type": "month_fixedday", "schedule_fixed_day": 1}))
+    assert run(capsys, "--db", path, "--operator", "boss", "plans", "import", str(plan),
+               "--at", "2026-03-01T09:00+01:00")[0] == 0
+    return path
+
+
+def _commands():
+    """(noun verb, subparser) for every `kontor <noun> <verb>`."""
+    def subparsers(p):
+        return [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+
+    for noun, np in subparsers(build_parser())[0].choices.items():
+        verbs = subparsers(np)
+        if not verbs:
+            yield noun, np
+        for verb, vp in (verbs[0].choices.items() if verbs else ()):
+            yield f"{noun} {verb}", vp
+
+
+LISTS_AND_SHOWS = {"contacts search", "contacts show", "operators list", "plans list",
+                   "plans show", "plans versions", "plans affected", "subscriptions list",
+                   "subscriptions show", "invoices list", "invoices show", "settings list",
+                   "settings get"}
+ACTIONS_WITH_A_MOMENT = {"billing run", "plans import", "plans delete", "plans undelete",
+                         "subscriptions create", "subscriptions cancel", "subscriptions uncancel",
+                         "subscriptions expire", "subscriptions hold", "subscriptions reactivate",
+                         "subscriptions change-plan", "invoices pay", "invoices fail"}
+
+
+def _options(parser):
+    return {o for a in parser._actions for o in a.option_strings}
+
+
+def test_every_list_and_show_command_takes_format_and_json():
+    commands = dict(_commands())
+    for name in LISTS_AND_SHOWS:
+        assert {"--format", "--json"} <= _options(commands[name]), name
+
+
+def test_every_acting_command_takes_at():
+    commands = dict(_commands())
+    for name in ACTIONS_WITH_A_MOMENT:
+        assert "--at" in _options(commands[name]), name
+
+
+def test_domain_errors_map_to_the_contract_statuses():
+    assert exit_status(ValidationFailed({"x": "bad"})) == 2
+    assert exit_status(NotFound("gone")) == 3
+    assert exit_status(PermissionDenied("no")) == 4
+    assert exit_status(Conflict("changed")) == EXIT_CONFLICT == 5
+    assert exit_status(DatabaseError("unusable")) == 1
+
+
+def test_not_found_exits_3(capsys, db):
+    for argv in (("subscriptions", "show", "999"), ("plans", "show", "nope"),
+                 ("contacts", "show", "999"), ("invoices", "pay", "X-0001")):
+        code, out, err = run(capsys, "--db", db, "--operator", "boss", *argv)
+        assert code == 3 and out == "" and err.startswith("kontor: "), argv
+
+
+def test_a_refused_action_exits_2_and_a_viewer_exits_4(capsys, db):
+    code, out, err = run(capsys, "--db", db, "--operator", "boss", "subscriptions", "create",
+                         "--contact", "1", "--plan", "gold", "--start", "2026-03-14T10:00",
+                         "--at", "2026-03-14T10:00+01:00", "--json")
+    assert code == 0, err
+    sid = json.loads(out)["id"]
+    code, _out, err = run(capsys, "--db", db, "--operator", "boss", "subscriptions",
+                          "uncancel", str(sid))
+    assert code == 2 and err.startswith("kontor: ")  # not cancelled: refused, nothing written
+    code, _out, err = run(capsys, "--db", db, "--operator", "nosy", "subscriptions", "cancel",
+                          str(sid))
+    assert code == 4 and "may not" in err
+
+
+def test_at_is_the_moment_of_the_action_and_json_stays_english(capsys, db):
+    base = ("--db", db, "--operator", "boss")
+    code, out, err = run(capsys, *base, "subscriptions", "create", "--contact", "2",
+                         "--plan", "gold", "--start", "2026-03-14T10:00",
+                         "--at", "2026-03-14T10:00", "--json")
+    assert code == 0, err
+    sid = json.loads(out)["id"]
+    # A day later, replayed: the cancellation is requested at --at (read in Europe/Berlin).
+    code, out, err = run(capsys, "--lang", "de", *base, "subscriptions", "cancel", str(sid),
+                         "--at", "2026-03-15T08:30")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["state"] == "pending_cancellation" and data["cancelled_at"] == "2026-03-15T07:30:00+00:00"
+    code, out, _err = run(capsys, "--lang", "de", *base, "subscriptions", "show", str(sid),
+                          "--json")
+    shown = json.loads(out)
+    assert shown["cancelled_at"] == data["cancelled_at"] and "state" in shown
+    assert shown["start"].endswith("+00:00")
+    code, out, _err = run(capsys, "--lang", "de", *base, "subscriptions", "list",
+                          "--format", "json")
+    # listed today (long after --at): the period ran out, so it is cancelled; not "gekündigt"
+    assert [r["state"] for r in json.loads(out)] == ["cancelled"]
+
+
+def test_json_is_the_short_form_of_format_json_and_show_has_csv(capsys, db):
+    base = ("--db", db, "--operator", "boss", "plans", "show", "gold")
+    long_form = run(capsys, *base, "--format", "json")
+    assert long_form == run(capsys, *base, "--json") and long_form[0] == 0
+    assert json.loads(long_form[1])["handle"] == "gold"
+    code, out, _err = run(capsys, *base, "--format", "csv")
+    header, row = out.splitlines()[:2]
+    assert code == 0 and header.split(",")[0] == "handle" and row.startswith("gold,")
+    code, out, _err = run(capsys, *base)
+    assert code == 0 and out.splitlines()[0].split() == ["handle", "gold"]
+
+
+def test_a_bad_at_exits_2_naming_the_option(capsys, db):
+    code, out, err = run(capsys, "--db", db, "--operator", "boss", "plans", "delete", "gold",
+                         "--at", "yesterday")
+    assert code == 2 and out == "" and err.startswith("kontor: --at: ")
+    code, out, err = run(capsys, "--db", db, "--operator", "boss", "plans", "delete", "gold",
+                         "--at", "2300-01-01T00:00")
+    assert code == 2 and err.startswith("kontor: --at: Dates must lie between")
