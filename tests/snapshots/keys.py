@@ -4,7 +4,10 @@ A module of its own (not conftest.py) so that the tests and the fixtures share o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+KEY_NAME = re.compile(r"[a-z0-9_]+(\+[a-z0-9_]+)*")  # enter, f3, ctrl+s, question_mark
 
 
 class Type(str):
@@ -37,8 +40,10 @@ def drive(keys: Iterable[str]):
         for key in keys:
             if isinstance(key, Type):
                 await pilot.press(*["space" if c == " " else c for c in key])
-            else:
+            elif len(key) == 1 or KEY_NAME.fullmatch(key):
                 await pilot.press(key)
+            else:  # Textual would drop it silently and the picture would lie
+                raise ValueError(f"{key!r} is not a key name: type text with Type({key!r})")
             await settle(pilot)
         _steady_cursors(pilot.app)
         await pilot.pause()
