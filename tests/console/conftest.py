@@ -2,24 +2,57 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
+
 import pytest
 
 from console.app import KontorApp
+from core.db import Database
 from core.services import demo
 from core.services.operators import add_operator, sign_in
 
 SIZE = (80, 24)  # what a support agent in tmux has
 
 
-@pytest.fixture
-def seeded(sqlite_db):
-    ctx = sign_in(sqlite_db, "alice")  # first operator: admin
-    for data in demo.HANDPICKED:
-        from core.services.contacts import create_contact
+def seeded_copy(tmp_path_factory, sqlite_template, name: str,
+                seed: Callable[[Database], None]):
+    """A migrated file seeded once per session (per xdist worker), for tests to copy."""
+    path = tmp_path_factory.mktemp(name) / f"{name}.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    seed(db)
+    db.dispose()
+    return path
 
+
+def copy_database(template, tmp_path):
+    path = tmp_path / "kontor.db"
+    shutil.copy(template, path)
+    return Database(f"sqlite:///{path}")
+
+
+def _seed_contacts(db: Database) -> None:
+    ctx = sign_in(db, "alice")  # first operator: admin
+    from core.services.contacts import create_contact
+
+    for data in demo.HANDPICKED:
         create_contact(ctx, data)
     demo.generate_contacts(ctx, 300)
-    return sqlite_db
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory, sqlite_template):
+    return seeded_copy(tmp_path_factory, sqlite_template, "seeded", _seed_contacts)
+
+
+@pytest.fixture
+def seeded(tmp_path, seeded_template):
+    """alice (admin), the three hand-picked contacts (1 Anna Müller, 2 Giulia Rossi, 3 Oliver
+    Smith) and 300 generated ones: a copy of a file seeded once per session."""
+    db = copy_database(seeded_template, tmp_path)
+    yield db
+    db.dispose()
 
 
 @pytest.fixture

@@ -19,13 +19,21 @@ from core.services import views as view_service
 from core.services.demo import generate_plans
 from core.services.operators import sign_in
 from core.services.plan_catalogue import COLUMNS as COLUMNS_ALL
-from tests.console.conftest import SIZE, settle, type_text
+from tests.console.conftest import SIZE, copy_database, seeded_copy, settle, type_text
+
+
+@pytest.fixture(scope="session")
+def catalogue_template(tmp_path_factory, sqlite_template):
+    return seeded_copy(tmp_path_factory, sqlite_template, "catalogue",
+                       lambda db: generate_plans(sign_in(db, "alice"), 400))
 
 
 @pytest.fixture
-def catalogue_db(sqlite_db):
-    generate_plans(sign_in(sqlite_db, "alice"), 400)
-    return sqlite_db
+def catalogue_db(tmp_path, catalogue_template):
+    """alice (admin) and 400 generated plans: a copy of a file seeded once per session."""
+    db = copy_database(catalogue_template, tmp_path)
+    yield db
+    db.dispose()
 
 
 @pytest.fixture
