@@ -85,3 +85,13 @@ async def settle(pilot, rounds: int = 4) -> None:
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*["space" if c == " " else c for c in text])
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path):
+    """A `kontor` command sees no database URL or operator from the environment, English, and
+    an XDG data directory of its own (the CLI tests use it through `pytestmark`)."""
+    monkeypatch.delenv("KONTOR_DATABASE_URL", raising=False)
+    monkeypatch.delenv("KONTOR_OPERATOR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("LANGUAGE", "en")

@@ -19,12 +19,7 @@ from core.db import Database, head_revision
 KONTOR = Path(sys.executable).parent / "kontor"
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch, tmp_path):
-    monkeypatch.delenv("KONTOR_DATABASE_URL", raising=False)
-    monkeypatch.delenv("KONTOR_OPERATOR", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("LANGUAGE", "en")
+pytestmark = pytest.mark.usefixtures("cli_env")  # tests/console/conftest.py
 
 
 @pytest.fixture

@@ -11,13 +11,7 @@ from console.cli import build_parser, main
 from console.cli.contract import EXIT_CONFLICT, exit_status
 from core.errors import Conflict, DatabaseError, NotFound, PermissionDenied, ValidationFailed
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch, tmp_path):
-    monkeypatch.delenv("KONTOR_DATABASE_URL", raising=False)
-    monkeypatch.delenv("KONTOR_OPERATOR", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("LANGUAGE", "en")
+pytestmark = pytest.mark.usefixtures("cli_env")  # tests/console/conftest.py
 
 
 def run(capsys, *argv):

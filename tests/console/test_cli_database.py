@@ -9,13 +9,7 @@ import pytest
 from console.cli import main
 from core.db import Database, head_revision
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch, tmp_path):
-    monkeypatch.delenv("KONTOR_DATABASE_URL", raising=False)
-    monkeypatch.delenv("KONTOR_OPERATOR", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("LANGUAGE", "en")
+pytestmark = pytest.mark.usefixtures("cli_env")  # tests/console/conftest.py
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -14,12 +14,7 @@ PLAN = {"handle": "gold", "name": "Gold", "amount": 2900, "schedule_type": "mont
         "created": "2026-01-05T10:00:00.000+00:00"}
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch, tmp_path):
-    monkeypatch.delenv("KONTOR_DATABASE_URL", raising=False)
-    monkeypatch.delenv("KONTOR_OPERATOR", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setenv("LANGUAGE", "en")
+pytestmark = pytest.mark.usefixtures("cli_env")  # tests/console/conftest.py
 
 
 @pytest.fixture

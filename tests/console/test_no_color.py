@@ -7,7 +7,6 @@ from rich.style import Style
 from textual.color import Color
 
 from console.app import KontorApp
-
 from tests.console.conftest import SIZE, settle
 
 
