@@ -119,8 +119,9 @@ def _strip_marks(s: str, code: str, lang: str) -> str:
     """Remove the currency's code or symbol before or after the number."""
     from babel.numbers import get_currency_symbol
 
-    marks = {code, get_currency_symbol(code, locale=_LOCALES[lang]),
-             get_currency_symbol(code, locale="en_GB")}
+    # The number's spaces are gone already; a symbol such as "F\u202fCFA" must lose its own.
+    marks = {_SPACES.sub("", m) for m in (code, get_currency_symbol(code, locale=_LOCALES[lang]),
+                                          get_currency_symbol(code, locale="en_GB"))}
     for mark in sorted((m for m in marks if m), key=len, reverse=True):
         if s.upper().startswith(mark.upper()):
             s = s[len(mark):]
