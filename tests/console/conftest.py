@@ -95,3 +95,12 @@ def cli_env(monkeypatch, tmp_path):
     monkeypatch.delenv("KONTOR_OPERATOR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("LANGUAGE", "en")
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """`kontor ARGV` in process: (exit status, stdout, stderr)."""
+    from console.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -19,18 +19,14 @@ from core.db import Database, head_revision
 KONTOR = Path(sys.executable).parent / "kontor"
 
 
+from tests.console.conftest import run_cli as run
+
 pytestmark = pytest.mark.usefixtures("cli_env")  # tests/console/conftest.py
 
 
 @pytest.fixture
 def dbfile(tmp_path):
     return str(tmp_path / "k.db")
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

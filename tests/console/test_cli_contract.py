@@ -7,17 +7,12 @@ import json
 
 import pytest
 
-from console.cli import build_parser, main
+from console.cli import build_parser
 from console.cli.contract import EXIT_CONFLICT, exit_status
 from core.errors import Conflict, DatabaseError, NotFound, PermissionDenied, ValidationFailed
+from tests.console.conftest import run_cli as run
 
 pytestmark = pytest.mark.usefixtures("cli_env")  # tests/console/conftest.py
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -6,16 +6,10 @@ import os
 
 import pytest
 
-from console.cli import main
 from core.db import Database, head_revision
+from tests.console.conftest import run_cli as run
 
 pytestmark = pytest.mark.usefixtures("cli_env")  # tests/console/conftest.py
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("argv", [

@@ -5,15 +5,9 @@ import json
 
 import pytest
 
-from console.cli import main
+from tests.console.conftest import run_cli as run
 
 pytestmark = pytest.mark.usefixtures("cli_env")  # tests/console/conftest.py
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -8,6 +8,15 @@ from console.messages import EntityChanged
 from core.services.context import ServiceContext
 
 
+def shown_value(v) -> str:
+    """A stored field value as a tab shows it: "—" for empty, a list joined by commas."""
+    if v is None or v == "" or v == []:
+        return "—"
+    if isinstance(v, list):
+        return ", ".join(map(str, v))
+    return str(v)
+
+
 class CardTab(Vertical):
     """One tab's content. The card mounts it in a TabPane and calls `load()` on mount, on
     ctrl+r and when `refreshes_on(event)` says an EntityChanged concerns it."""

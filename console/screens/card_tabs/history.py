@@ -7,20 +7,12 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from console.calls import run_service
-from console.screens.card_tabs.base import CardTab
+from console.screens.card_tabs.base import CardTab, shown_value
 from console.widgets.lists import KeyTable
 from core.i18n import N_, _, format_short_datetime
 from core.services import contacts as contact_service
 
 ACTION_LABELS = {"create": N_("created"), "update": N_("edited"), "delete": N_("deleted")}
-
-
-def _value(v) -> str:
-    if v is None or v == "" or v == []:
-        return "—"
-    if isinstance(v, list):
-        return ", ".join(map(str, v))
-    return str(v)
 
 
 class Tab(CardTab):
@@ -55,7 +47,7 @@ class Tab(CardTab):
                 table.add_row(when, who, action, key=str(entry.id))
                 continue
             for i, (field, before, after) in enumerate(entry.changes()):
-                what = f"{action}: {field}: {_value(before)} → {_value(after)}"
+                what = f"{action}: {field}: {shown_value(before)} → {shown_value(after)}"
                 self.whole[f"{entry.id}-{i}"] = f"{when or ''} {who} · {what}"
                 table.add_row(when if i == 0 else "", who if i == 0 else "", what,
                               key=f"{entry.id}-{i}")

@@ -8,17 +8,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from console.calls import run_service
-from console.screens.card_tabs.base import CardTab
+from console.screens.card_tabs.base import CardTab, shown_value
 from core.i18n import N_, _, format_datetime
 from core.services import contacts as contact_service
-
-
-def _value(v) -> str:
-    if v is None or v == "" or v == []:
-        return "—"
-    if isinstance(v, list):
-        return ", ".join(map(str, v))
-    return str(v)
 
 
 class Tab(CardTab):
@@ -44,6 +36,6 @@ class Tab(CardTab):
             (_("Version"), contact.version),
         ]
         width = max(len(k) for k, _v in rows) + 2
-        body = "\n".join(f"{escape(k).ljust(width)}{escape(_value(v))}" for k, v in rows)
+        body = "\n".join(f"{escape(k).ljust(width)}{escape(shown_value(v))}" for k, v in rows)
         body += "\n\n" + _("Notes") + "\n" + escape(contact.notes or "—")
         self.query_one("#overview-body", Static).update(body)
