@@ -34,15 +34,13 @@ from core.billing.terms import MINOR_UNITS
 from core.errors import ValidationFailed
 from core.i18n import N_, _, ngettext
 from core.limits import fold, search_words
-from core.models import Plan, Setting
+from core.models import Plan
 from core.money import CODES_BY_EXPONENT, to_major_str
 from core.plan_query import NumRange, PlanFilter, amount_bounds, created_range
 from core.plan_text import WEEKDAYS, billing_frequency_text  # noqa: F401 (re-exported)
 from core.schemas.common import Key, Window
 from core.services.context import READ, ServiceContext, require
-
-DEFAULT_TZ = "Europe/Berlin"
-ACCOUNT_TZ_KEY = "account_timezone"  # the billing engine's setting
+from core.services.settings import account_zone
 
 # The list columns in the seed's order (status, name, handle, version, created, trial,
 # amount, billing frequency); every one is sortable.
@@ -302,25 +300,17 @@ def _pg_words(words: dict[str, list[str]]):
     return and_(*parts)
 
 
-def _account_tz(session: Session) -> ZoneInfo:
-    value = session.scalar(select(Setting.value).where(Setting.key == ACCOUNT_TZ_KEY))
-    try:
-        return ZoneInfo(value or DEFAULT_TZ)
-    except (ValueError, KeyError):
-        return ZoneInfo(DEFAULT_TZ)
-
-
 def account_today(ctx: ServiceContext) -> date:
     """Today in the account time zone: what `today` means in queries and presets."""
     with ctx.db.reading() as session:
-        return datetime.now(_account_tz(session)).date()
+        return datetime.now(account_zone(session)).date()
 
 
 def _compiled(session: Session, f: PlanFilter, today: date | None) -> _Compiled:
     dialect = session.get_bind().dialect.name
     if f.created == "all":  # no dates involved: spare the time zone lookup
         return _compile(f, dialect, today or date.today(), ZoneInfo("UTC"))
-    tz = _account_tz(session)
+    tz = account_zone(session)
     return _compile(f, dialect, today or datetime.now(tz).date(), tz)
 
 

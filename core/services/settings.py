@@ -191,6 +191,11 @@ def setting(session: Session, key: str) -> Any:
     return spec.load(session.scalar(select(Setting.value).where(Setting.key == key)))
 
 
+def account_zone(session: Session) -> ZoneInfo:
+    """The account time zone as a ZoneInfo, inside the caller's session (one source)."""
+    return ZoneInfo(setting(session, "account_timezone"))
+
+
 def list_settings(ctx: ServiceContext) -> list[SettingValue]:
     with ctx.db.reading() as session:
         require(session, ctx, READ)

@@ -20,7 +20,7 @@ from core.i18n import _
 from core.models import Contact, Plan, Subscription
 from core.schemas.common import Window
 from core.services.context import READ, ServiceContext, require
-from core.services.plan_catalogue import _account_tz
+from core.services.settings import account_zone
 
 STATES = ("pending", "trial", "active", "pending_cancellation", "on_hold", "cancelled",
           "expired")
@@ -64,7 +64,7 @@ def _where(session, q, f: SubscriptionFilter):
         q = q.where(Subscription.plan_id.in_(
             select(Plan.id).where(Plan.handle == f.plan_handle).scalar_subquery()))
     if f.next_from is not None or f.next_to is not None:
-        tz = _account_tz(session)
+        tz = account_zone(session)
         if f.next_from is not None:
             q = q.where(Subscription.next_billing_at
                         >= datetime.combine(f.next_from, time(), tz))
