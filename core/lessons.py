@@ -263,7 +263,7 @@ def lesson_states(lessons: Sequence[Any], template: Any, start: datetime, *,
                     if isinstance(on, datetime):
                         on = on.date()
                     m = _utc_day(on, zone)
-                    openings[i] = s_utc if m < s_utc else m
+                    openings[i] = max(m, s_utc)
             else:
                 raise ValueError(f"unknown release: {release!r}")
     except OverflowError:

@@ -83,7 +83,7 @@ def _message(err: dict) -> str:
         return _("Not a whole number.")
     if kind.startswith("bool_"):
         return _("Must be true or false.")
-    if kind.startswith("date_") or kind.startswith("datetime_"):
+    if kind.startswith(("date_", "datetime_")):
         return _("Not an ISO date (2026-03-20).")
     if kind == "greater_than_equal":
         return _("Must be at least {n}.").format(n=ctx.get("ge"))
@@ -136,7 +136,7 @@ def _zone(name: str | None):
     name = name or DEFAULT_TZ
     try:
         return ZoneInfo(name)
-    except Exception:  # ZoneInfoNotFoundError, ValueError, IsADirectoryError …
+    except (KeyError, ValueError, OSError):  # not found (a KeyError), a bad name, a directory
         raise ValidationFailed({"--tz": _("unknown time zone {tz}").format(tz=name)}) from None
 
 
@@ -260,11 +260,12 @@ def lessons_preview(args, _ctx) -> int:
     if args.json:
         print(json.dumps(preview_json(doc, preview), indent=2, ensure_ascii=False))
         return 0
-    end = (_("not yet resumed") if preview.end_held
+    end = (_("held by a pause not yet resumed") if preview.end_held
            else _when(preview.end) if preview.end else _("unlimited"))
     opened, total = preview.count()
-    print(_("Access from {start} to {end}").format(start=_when(preview.start), end=end))
-    print(_("At {at}: open lessons {open} of {total}").format(
+    print(_("Access start: {start}").format(start=_when(preview.start)))
+    print(_("Access end: {end}").format(end=end))
+    print(_("Open lessons at {at}: {open} of {total}").format(
         at=_when(preview.at), open=opened, total=total))
     print()
     headers = ("#", _("Lesson"), _("State"), _("Opens"))
