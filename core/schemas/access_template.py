@@ -92,7 +92,8 @@ class AccessTemplate(BaseModel):
                 raise ValueError(why or _(
                     '"first" takes a number of lessons (0..{n}), "only" a list of lesson '
                     'positions (1..{n}).').format(n=MAX_LESSONS)) from None
-        raise ValueError(_('Choose "all", {"first": N} or {"only": [positions]}.'))
+        raise ValueError(_('Choose "all", "first" (a number of lessons) or "only" (a list of '
+                           'lesson positions).'))
 
     def to_json(self) -> dict:
         """The document form (as `kontor lessons`, the catalogue export and the access store)."""
