@@ -216,6 +216,17 @@ def _attr(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
+def _first_day_at_or_after(moment: datetime, tz: tzinfo) -> int:
+    """The ordinal of the first local day whose start is at or after `moment`."""
+    local = moment.astimezone(tz)
+    day = local.date()
+    exact = moment.astimezone(UTC) == _utc_day(day, tz)
+    return day.toordinal() if exact else day.toordinal() + 1
+
+
+_MAX_ORDINAL = date.max.toordinal() - 1
+
+
 def lesson_states(lessons: Sequence[Any], template: Any, start: datetime, *,
                   at: datetime, pauses: Iterable[Pause | tuple] = (),
                   accepted: Iterable[int] = (), tz: str | tzinfo | None = None) -> LessonPreview:
@@ -227,6 +238,11 @@ def lesson_states(lessons: Sequence[Any], template: Any, start: datetime, *,
     `accepted`: positions of lessons whose practice is accepted. `tz`: the account zone.
     Datetimes returned are aware, in `tz`. Raises ValueError for a naive datetime, a pause that
     does not end after it starts, or an unknown release; LessonRangeError past year 9999.
+
+    How it stays fast (the order editor recomputes per keystroke): every opening moment is
+    either S (and all of those move alike, so S is moved once) or the start of a local day,
+    held as a day number; a pause from P moves the days d ≥ first day starting at or after P,
+    an integer comparison, and a day becomes a datetime only once, at the end (cached).
     """
     zone = as_zone(tz)
     if start.tzinfo is None or at.tzinfo is None:
@@ -234,40 +250,40 @@ def lesson_states(lessons: Sequence[Any], template: Any, start: datetime, *,
     # Instants are compared in UTC: Python compares two datetimes sharing one tzinfo by wall
     # time, which is wrong in the repeated hour of an autumn DST switch.
     s_utc = start.astimezone(UTC)
-    at = at.astimezone(UTC)
-    s_day = start.astimezone(zone).date()
+    at_utc = at.astimezone(UTC)
+    s_local = start.astimezone(zone)
+    s_day = s_local.date().toordinal()
+    s_is_day = s_utc == _utc_day(s_local.date(), zone)
     n = len(lessons)
     tariff = in_tariff(_attr(template, "open_lessons", "all"), n)
     release = _attr(template, "release", "none")
     checkpoints = bool(_attr(template, "checkpoints", False))
     accepted_set = set(accepted)
 
-    # Rule 4: the opening moment of every lesson in the tariff (None outside it).
-    openings: list[datetime | None] = [None] * n
-    try:
-        for i, lesson in enumerate(lessons):
-            if not tariff[i]:
-                continue
-            if release == "none":
-                openings[i] = s_utc
-            elif release == "delays":
-                d = int(_attr(lesson, "delay_days", 0) or 0)
-                if d < 0:
-                    raise ValueError("a delay cannot be negative")
-                openings[i] = s_utc if d == 0 else _utc_day(s_day + timedelta(days=d), zone)
-            elif release == "dates":
-                on = _attr(lesson, "open_on")
-                if on is None:
-                    openings[i] = s_utc
-                else:
-                    if isinstance(on, datetime):
-                        on = on.date()
-                    m = _utc_day(on, zone)
-                    openings[i] = max(m, s_utc)
-            else:
-                raise ValueError(f"unknown release: {release!r}")
-    except OverflowError:
-        raise LessonRangeError("delay_days", "a lesson would open after the year 9999") from None
+    # Rule 4: the opening moment of every lesson in the tariff: a day number (its start), or
+    # -1 for "at S" (S not being the start of a day); None outside the tariff.
+    S_ENTRY = -1
+    at_s = S_ENTRY if not s_is_day else s_day
+    days: list[int | None] = [None] * n
+    for i, lesson in enumerate(lessons):
+        if not tariff[i]:
+            continue
+        if release == "none":
+            days[i] = at_s
+        elif release == "delays":
+            d = int(_attr(lesson, "delay_days", 0) or 0)
+            if d < 0:
+                raise ValueError("a delay cannot be negative")
+            days[i] = at_s if d == 0 else s_day + d
+        elif release == "dates":
+            on = _attr(lesson, "open_on")
+            if isinstance(on, datetime):
+                on = on.date()
+            days[i] = on.toordinal() if on is not None and on.toordinal() > s_day else at_s
+        else:
+            raise ValueError(f"unknown release: {release!r}")
+        if days[i] > _MAX_ORDINAL:
+            raise LessonRangeError("delay_days", "a lesson would open after the year 9999")
 
     # Rule 2: the end, before pauses.
     end: datetime | None = None
@@ -282,6 +298,7 @@ def lesson_states(lessons: Sequence[Any], template: Any, start: datetime, *,
 
     # Rule 5: pauses in order of their start, each on the previous result.
     held = [False] * n
+    s_moved: datetime | None = s_utc  # where the "at S" lessons open; None: held
     end_held = False
     ordered = sorted((p if isinstance(p, Pause) else Pause(*p) for p in pauses),
                      key=lambda p: p.start.astimezone(UTC))
@@ -291,10 +308,13 @@ def lesson_states(lessons: Sequence[Any], template: Any, start: datetime, *,
                                               and pause.end.tzinfo is None):
                 raise ValueError("pauses must be aware datetimes")
             p = pause.start.astimezone(UTC)
+            first_day = _first_day_at_or_after(p, zone)
             if pause.end is None:
-                for i, m in enumerate(openings):
-                    if m is not None and not held[i] and m >= p:
+                for i, d in enumerate(days):
+                    if d is not None and d >= first_day:
                         held[i] = True
+                if s_moved is not None and s_moved >= p:
+                    s_moved = None
                 if end is not None and end >= p:
                     end_held = True
                 continue
@@ -302,39 +322,52 @@ def lesson_states(lessons: Sequence[Any], template: Any, start: datetime, *,
             if span <= timedelta(0):
                 raise ValueError("a pause must end after it starts")
             k = math.ceil(span / _DAY)
-            for i, m in enumerate(openings):
-                if m is not None and not held[i] and m >= p:
-                    openings[i] = _later(m, zone, days=k)
+            for i, d in enumerate(days):
+                if d is not None and d >= first_day and not held[i]:
+                    days[i] = d + k
+                    if d + k > _MAX_ORDINAL:
+                        raise OverflowError
+            if s_moved is not None and s_moved >= p:
+                s_moved = _later(s_moved, zone, days=k)
             if end is not None and not end_held and end >= p:
                 end = _later(end, zone, days=k)
     except OverflowError:
         raise LessonRangeError("pauses", "the pauses move a moment after the year 9999") from None
 
     # Rules 1–5 in order, per lesson.
-    ended = end is not None and not end_held and at >= end
+    ended = end is not None and not end_held and at_utc >= end
+    at_day = at_utc.astimezone(zone).date().toordinal()  # start of day d ≤ at ⇔ d ≤ at_day
+    s_out = s_moved.astimezone(zone) if s_moved is not None else None
     blocking = False  # a checkpoint lesson of the tariff before this one is not accepted
     out: list[LessonState] = []
     for i in range(n):
         pos = i + 1
-        if not tariff[i]:
+        d = days[i]
+        if d is None:
             out.append(LessonState(pos, "not_in_tariff", None))
             continue
         blocked_here = checkpoints and blocking
-        if checkpoints and bool(_attr(lessons[i], "checkpoint", False)) \
-                and pos not in accepted_set:
+        if checkpoints and pos not in accepted_set and bool(
+                _attr(lessons[i], "checkpoint", False)):
             blocking = True
         if ended:
             out.append(LessonState(pos, "ended", None))
         elif blocked_here:
             out.append(LessonState(pos, "blocked", None))
+        elif d == S_ENTRY:
+            if s_out is None:
+                out.append(LessonState(pos, "scheduled", None))
+            else:
+                out.append(LessonState(pos, "open" if at_utc >= s_moved else "scheduled",
+                                       s_out))
         elif held[i]:
             out.append(LessonState(pos, "scheduled", None))
         else:
-            m = openings[i]
-            out.append(LessonState(pos, "open" if at >= m else "scheduled", m.astimezone(zone)))
-    return LessonPreview(start=start.astimezone(zone),
+            out.append(LessonState(pos, "open" if d <= at_day else "scheduled",
+                                   start_of_day(date.fromordinal(d), zone)))
+    return LessonPreview(start=s_local,
                          end=None if end_held or end is None else end.astimezone(zone),
-                         end_held=end_held, at=at.astimezone(zone), lessons=tuple(out))
+                         end_held=end_held, at=at_utc.astimezone(zone), lessons=tuple(out))
 
 
 def open_count(lessons: Sequence[Any], template: Any, start: datetime, *, at: datetime,
