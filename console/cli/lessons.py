@@ -1,7 +1,7 @@
 """`kontor lessons`: the lesson preview of SPEC §4.1 from the shell, without a database.
 
     kontor lessons --offer FILE.json --start ISO [--at ISO] [--pause ISO/ISO]...
-                   [--accepted N,N...] [--tz ZONE] [--json]
+                   [--accepted N,N...] [--tz ZONE] [--json | --format table|json|csv]
 
 FILE.json (`-` = stdin): {"lessons": [LessonSpec...], "template": AccessTemplate}. The answer
 comes from core.lessons.lesson_states, the function the order editor and the Products tab use.
@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from console.cli.contract import add_at
+from console.cli.contract import add_at, add_format
 from core.errors import ValidationFailed
 from core.i18n import _
 from core.schemas.access_template import MAX_LESSONS, AccessTemplate, LessonSpec
@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--accepted", metavar="N,N...", default="",
                    help=_("positions of the lessons whose practice is accepted"))
     p.add_argument("--tz", default=None, help=_("account time zone (default Europe/Berlin)"))
-    p.add_argument("--json", action="store_true", help=_("print JSON"))
+    add_format(p)
     p.set_defaults(run=lessons_preview, needs_db=False)
 
 
@@ -257,8 +257,14 @@ def _when(value: datetime | None) -> str:
 
 def lessons_preview(args, _ctx) -> int:
     doc, preview = compute(args)
-    if args.json:
+    if args.format == "json":
         print(json.dumps(preview_json(doc, preview), indent=2, ensure_ascii=False))
+        return 0
+    if args.format == "csv":  # one row per lesson, as the JSON's "lessons"
+        from console.cli.output import emit
+
+        emit(preview_json(doc, preview)["lessons"], ("position", "title", "state", "opens_at"),
+             "csv")
         return 0
     end = (_("held by a pause not yet resumed") if preview.end_held
            else _when(preview.end) if preview.end else _("unlimited"))

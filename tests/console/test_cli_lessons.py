@@ -116,6 +116,17 @@ def test_the_table_is_translated_with_four_digit_years(capsys, offer):
     assert "Open lessons at 31 Mar 2026 00:00: 3 of 4" in out
 
 
+def test_csv_is_one_row_per_lesson(capsys, offer):
+    code, out, _ = run(capsys, "lessons", "--offer", offer(), *SPEC_ARGS,
+                       "--at", "2026-03-31T00:00", "--format", "csv")
+    assert code == 0
+    assert out.splitlines() == ["position,title,state,opens_at",
+                                "1,Welcome,open,2026-03-20T15:00:00+01:00",
+                                "2,Basics,open,2026-03-22T00:00:00+01:00",
+                                "3,Practice,open,2026-03-31T00:00:00+02:00",
+                                "4,Wrap-up,scheduled,2026-04-01T00:00:00+02:00"]
+
+
 def _lesson(**kw):
     return {"lessons": [{"title": "A", **kw}], "template": {"release": "delays"}}
 
