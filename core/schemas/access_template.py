@@ -64,6 +64,14 @@ class Duration(BaseModel):
     length: int = Field(ge=1, le=100 * 366)
     unit: Literal["days", "months"]
 
+    @field_validator("length", mode="before")
+    @classmethod
+    def _sane_length(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= 100 * 366:
+            raise ValueError(_("An access lasts from 1 to {n} days or months.").format(
+                n=100 * 366))
+        return value
+
 
 class AccessTemplate(BaseModel):
     """What an access grants. Defaults: every lesson, open at once, no review, unlimited."""

@@ -148,6 +148,8 @@ def _lesson(**kw):
     ({"lessons": [{}], "template": {"open_lessons": "some"}}, (), "template.open_lessons"),
     ({"lessons": [{}], "template": {"duration": {"length": 0, "unit": "days"}}}, (),
      "template.duration.length"),
+    ({"lessons": [{}], "template": {"duration": {"length": 36601, "unit": "months"}}}, (),
+     "template.duration.length"),
     ({"lessons": [{}], "template": {"duration": {"length": 1, "unit": "weeks"}}}, (),
      "template.duration.unit"),
     ([1, 2], (), "--offer"),
