@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import pct  # noqa: E402
-from core import lessons as engine  # noqa: E402
-from core.schemas.access_template import AccessTemplate, LessonSpec  # noqa: E402
+from benchmarks.common import pct
+from core import lessons as engine
+from core.schemas.access_template import AccessTemplate, LessonSpec
 
 
 def course(n: int) -> list[LessonSpec]:
