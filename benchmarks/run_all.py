@@ -22,6 +22,7 @@ BENCHMARKS = [
     ("contacts.py", ["--contacts", "20000"]),
     ("plan_list.py", ["--plans", "5000", "--rounds", "1", "--no-export"]),
     ("billing_run.py", ["--subscriptions", "10000"]),
+    ("lesson_preview.py", ["--rounds", "500"]),
 ]
 
 

@@ -11,7 +11,7 @@ import tempfile
 
 COMMAND_MODULES = ("console.cli.contacts", "console.cli.admin",
                    "console.cli.plans", "console.cli.billing",
-                   "console.cli.settings")
+                   "console.cli.settings", "console.cli.lessons")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.limits import DATE_MAX, DATE_MIN, INT32_MAX
+from core.i18n import _
+from core.limits import DATE_MAX, DATE_MIN, INT32_MAX, date_range_message
 from core.schemas.common import SafeLine
 
 Release = Literal["none", "delays", "dates"]
@@ -48,7 +49,8 @@ class OnlyLessons(BaseModel):
     def _positions(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         for pos in value:
             if not 1 <= pos <= MAX_LESSONS:
-                raise ValueError(f"lesson position {pos} is outside 1..{MAX_LESSONS}")
+                raise ValueError(_("Lesson position {pos} is outside 1..{n}.").format(
+                    pos=pos, n=MAX_LESSONS))
         return tuple(sorted(set(value)))
 
 
@@ -62,6 +64,14 @@ class Duration(BaseModel):
     length: int = Field(ge=1, le=100 * 366)
     unit: Literal["days", "months"]
 
+    @field_validator("length", mode="before")
+    @classmethod
+    def _sane_length(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= 100 * 366:
+            raise ValueError(_("An access lasts from 1 to {n} days or months.").format(
+                n=100 * 366))
+        return value
+
 
 class AccessTemplate(BaseModel):
     """What an access grants. Defaults: every lesson, open at once, no review, unlimited."""
@@ -72,6 +82,26 @@ class AccessTemplate(BaseModel):
     checkpoints: bool = False
     review: Review = "none"
     duration: Duration | None = None
+
+    @field_validator("open_lessons", mode="before")
+    @classmethod
+    def _open_lessons(cls, value: object) -> object:
+        """One clear message instead of pydantic's three union branches."""
+        if value == "all" or isinstance(value, (FirstLessons, OnlyLessons)):
+            return value
+        if isinstance(value, dict) and len(value) == 1 and ("first" in value or "only" in value):
+            model = FirstLessons if "first" in value else OnlyLessons
+            try:
+                return model.model_validate(value)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                why = (str(err.get("ctx", {}).get("error", "")) if err["type"] == "value_error"
+                       else "")
+                raise ValueError(why or _(
+                    '"first" takes a number of lessons (0..{n}), "only" a list of lesson '
+                    'positions (1..{n}).').format(n=MAX_LESSONS)) from None
+        raise ValueError(_('Choose "all", "first" (a number of lessons) or "only" (a list of '
+                           'lesson positions).'))
 
     def to_json(self) -> dict:
         """The document form (as `kontor lessons`, the catalogue export and the access store)."""
@@ -87,9 +117,16 @@ class LessonSpec(BaseModel):
     open_on: dt.date | None = None
     checkpoint: bool = False
 
+    @field_validator("delay_days", mode="before")
+    @classmethod
+    def _not_negative(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            raise ValueError(_("A delay cannot be negative (days after the access start)."))
+        return value
+
     @field_validator("open_on")
     @classmethod
     def _sane_date(cls, value: dt.date | None) -> dt.date | None:
         if value is not None and not DATE_MIN <= value <= DATE_MAX:
-            raise ValueError(f"date outside {DATE_MIN.year}..{DATE_MAX.year}")
+            raise ValueError(date_range_message())
         return value

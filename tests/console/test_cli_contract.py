@@ -43,7 +43,7 @@ def _commands():
 LISTS_AND_SHOWS = {"contacts search", "contacts show", "operators list", "plans list",
                    "plans show", "plans versions", "plans affected", "subscriptions list",
                    "subscriptions show", "invoices list", "invoices show", "settings list",
-                   "settings get"}
+                   "settings get", "lessons"}
 ACTIONS_WITH_A_MOMENT = {"billing run", "plans import", "plans delete", "plans undelete",
                          "subscriptions create", "subscriptions cancel", "subscriptions uncancel",
                          "subscriptions expire", "subscriptions hold", "subscriptions reactivate",

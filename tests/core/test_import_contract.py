@@ -1,5 +1,6 @@
 """The import contract (issue 9): screens above widgets above services above schemas and the
-pure billing engine; core/billing never imports SQLAlchemy; no cycles among console modules.
+pure engines; core/billing and core/lessons never import SQLAlchemy (nor the UI); no cycles
+among console modules.
 
 Read from the source (ast), every import counted, also the ones inside functions."""
 
@@ -43,7 +44,8 @@ def _modules(top: str) -> dict[str, set[str]]:
 def _layer(module: str) -> int | None:
     """Higher may import lower, never the reverse."""
     for prefix, level in (("console.screens", 4), ("console.widgets", 3),
-                          ("core.services", 2), ("core.schemas", 1), ("core.billing", 0)):
+                          ("core.services", 2), ("core.schemas", 1), ("core.billing", 0),
+                          ("core.lessons", 0)):
         if module == prefix or module.startswith(prefix + "."):
             return level
     return None
@@ -63,9 +65,26 @@ def test_layers_import_only_downwards():
     assert not wrong, "\n".join(sorted(wrong))
 
 
-def test_the_billing_engine_never_imports_sqlalchemy():
-    wrong = [f"{m} imports {t}" for m, imports in _modules("core/billing").items()
-             for t in imports if t == "sqlalchemy" or t.startswith("sqlalchemy.")]
+# The pure engines: dates and terms in, answers out; no database, no UI.
+PURE_MODULES = ("core/billing", "core/lessons.py")
+FORBIDDEN_IN_PURE = ("sqlalchemy", "textual", "core.models", "core.services", "core.db",
+                     "console")
+
+
+def _pure_modules() -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for top in PURE_MODULES:
+        path = ROOT / top
+        files = [path] if path.suffix == ".py" else list(path.rglob("*.py"))
+        assert files, f"{top} has moved: update PURE_MODULES"
+        found |= {_module_name(p): _imports(p) for p in files}
+    return found
+
+
+def test_the_pure_engines_never_import_sqlalchemy_or_the_ui():
+    wrong = [f"{m} imports {t}" for m, imports in _pure_modules().items()
+             for t in imports for bad in FORBIDDEN_IN_PURE
+             if t == bad or t.startswith(bad + ".")]
     assert not wrong, wrong
 
 
