@@ -151,6 +151,8 @@ class KontorApp(App):
         ]
 
     def action_area(self, area: str) -> None:
+        if self.ctx is None:  # the database is still opening: the start screen stays
+            return
         if self.current_mode != area:
             self.switch_mode(area)
 
