@@ -38,7 +38,9 @@ class KontorApp(App):
 
     CSS_PATH = [STYLES / "app.tcss", STYLES / "contacts.tcss", STYLES / "forms.tcss",
                 STYLES / "plans.tcss", STYLES / "plan_list.tcss"]
-    COMMANDS = App.COMMANDS | {kontor_commands}
+    # Kontor's provider only: it offers Textual's system commands too, translated (see
+    # console/commands_palette.py), so no English entry comes first.
+    COMMANDS = {kontor_commands}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         *(Binding(a.key, f"area('{a.mode}')", _(a.label), show=False) for a in AREAS),
@@ -149,6 +151,8 @@ class KontorApp(App):
         ]
 
     def action_area(self, area: str) -> None:
+        if self.ctx is None:  # the database is still opening: the start screen stays
+            return
         if self.current_mode != area:
             self.switch_mode(area)
 
@@ -169,6 +173,28 @@ class KontorApp(App):
             return
         self.action_area("operators")
         self.push_screen(SettingsScreen(self.ctx))
+
+    def action_command_palette(self) -> None:
+        """The palette with its prompt in the operator's language."""
+        from textual.command import CommandPalette
+
+        from console.commands_palette import KontorPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(KontorPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        from textual.theme import ThemeProvider
+
+        from console.commands_palette import KontorPalette
+
+        self.push_screen(KontorPalette(providers=[ThemeProvider],
+                                       placeholder=_("Search for themes…")))
+
+    def action_help_quit(self) -> None:
+        """ctrl+c does not quit: say which key does (Textual says it in English)."""
+        self.notify(_("Press {key} to quit Kontor.").format(key="ctrl+q"),
+                    title=_("Do you want to quit?"))
 
     def action_set_theme(self, name: str) -> None:
         self.theme = name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -85,11 +86,17 @@ def format_date(value: date | None) -> str:
     return _fmt_date(_local(value), format="medium", locale=_babel_locale())
 
 
+def _short_date_pattern(loc: Locale) -> str:
+    """The locale's short date with a four-digit year: "dd.MM.y", "dd/MM/y" (never "yy")."""
+    return re.sub(r"y+", "y", loc.date_formats["short"].pattern)
+
+
 def format_short_date(value: date | None) -> str:
-    """At most 10 characters: for list columns."""
+    """At most 10 characters, for list columns; the year has four digits as everywhere."""
     if value is None:
         return ""
-    return _fmt_date(_local(value), format="short", locale=_babel_locale())
+    loc = _babel_locale()
+    return _fmt_date(_local(value), format=_short_date_pattern(loc), locale=loc)
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -99,14 +106,24 @@ def format_datetime(value: datetime | None) -> str:
 
 
 def format_short_datetime(value: datetime | None) -> str:
-    """Date and minutes, for list columns."""
+    """Date and minutes, for list columns: "16.03.2026, 09:30" (a four-digit year)."""
     if value is None:
         return ""
-    return _fmt_datetime(_local(value), format="short", locale=_babel_locale())
+    loc = _babel_locale()
+    pattern = str(loc.datetime_formats["short"]).replace(
+        "{1}", _short_date_pattern(loc)).replace("{0}", loc.time_formats["short"].pattern)
+    return _fmt_datetime(_local(value), format=pattern, locale=loc)
 
 
 def format_number(value: int) -> str:
     return _fmt_decimal(value, locale=_babel_locale())
+
+
+def decimal_mark() -> str:
+    """The decimal separator of the current language: "." (en) or "," (de, it)."""
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(_babel_locale())
 
 
 def format_money(amount: int | None, currency: str) -> str:

@@ -48,7 +48,7 @@ from typing import Literal
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from core.i18n import N_, _
+from core.i18n import N_, _, format_short_date
 from core.limits import (
     DATE_MAX,
     DATE_MIN,
@@ -444,6 +444,8 @@ def _number(text: str, key: str, pos: int) -> int:
     if digits > 12 and (_MONEY_RE if key in MONEY else _INT_RE).match(text):
         raise _too_large(text, key, pos)  # never convert a thousand digits
     if key in MONEY:
+        if _MONEY_RE.match(text.replace(",", ".", 1)) and "." not in text:
+            text = text.replace(",", ".")  # a decimal comma: "9,99" as German types it
         if not _MONEY_RE.match(text):
             raise QueryError(pos, len(text), _(
                 "“{value}” is not an amount; type it in major units, e.g. 10 or 9.99.").format(
@@ -733,24 +735,28 @@ class Chip(BaseModel):
 
 
 def _money_label(minor: int) -> str:
-    whole, cents = divmod(minor, 100)
-    return f"{whole}.{cents:02d}"
+    """Hundredths of a major unit in the operator's format: 1000 → "10.00" / "10,00"."""
+    from core.money import format_minor
+
+    return format_minor(minor, "EUR", with_symbol=False)  # any currency of two decimals
 
 
 def value_label(f: PlanFilter, key: str) -> str:
-    """A filter's value for people: "active, superseded", "10.00–50.00", "last month"."""
+    """A filter's value for people, in their language: "active, superseded", "10.00–50.00"
+    ("10,00–50,00" in German), "last month", "01.03.2025–30.06.2025"."""
     if key == "created":
         if f.created != "custom":
             return _(PRESET_LABELS[f.created])
         a, b = f.created_from, f.created_to
         if a and b:
-            return a.isoformat() if a == b else f"{a.isoformat()}–{b.isoformat()}"
+            return format_short_date(a) if a == b else (
+                f"{format_short_date(a)}–{format_short_date(b)}")
         if a:
-            return _("from {date}").format(date=a.isoformat())
-        return _("until {date}").format(date=b.isoformat())
+            return _("from {date}").format(date=format_short_date(a))
+        return _("until {date}").format(date=format_short_date(b))
     v = getattr(f, key)
     if key in ENUMS:
-        return ", ".join(_(x) for x in v)
+        return ", ".join(_(ENUM_LABELS[key][x]) for x in v)
     if key in WORD_TEXT:
         return " ".join(v)
     if key in NUMBERS:
@@ -858,7 +864,8 @@ def completions(text: str, cursor: int | None = None) -> list[Completion]:
     part_end = cursor + (rest.find(",") if "," in rest else len(rest))
     listed = {v.strip().lower() for v in typed_value.split(",")[:-1]}
     listed.update(v.strip().lower() for v in rest.split(",")[1:])
-    return [Completion(replace_from=part_start, replace_to=part_end, value=v, display=_(v))
+    return [Completion(replace_from=part_start, replace_to=part_end, value=v,
+                       display=f"{v} — {_(ENUM_LABELS[key][v])}")
             for v in ENUMS[key] if v.startswith(part.lower()) and v not in listed]
 
 

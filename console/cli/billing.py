@@ -8,7 +8,7 @@ import sys
 from datetime import date, datetime
 
 from console.cli.contract import UsageError, action_moment, add_at, add_format, parse_moment, plain
-from console.cli.output import emit, emit_one
+from console.cli.output import emit, emit_one, header, table_cell
 from core.i18n import _
 from core.limits import INT32_MAX, MAX_SIMULATION_YEARS
 
@@ -255,35 +255,59 @@ def _simulate(args):
 
 
 def _print_simulation(result) -> None:
-    from core.billing import format_amount
+    from core.i18n import format_money
 
     data = result.to_json_dict()
     sub = data["subscription"]
     for key in ("start", "trial_start", "trial_end", "first_period_start", "cancelled_at",
                 "expires", "state"):
         if sub[key] is not None:
-            print(f"{key:<20} {sub[key]}")
+            value = (table_cell("state", sub[key]) if key == "state"
+                     else _local_moment(sub[key]))
+            print(f"{header(key):<20} {value}")
     print()
     rows = []
     for inv in result.invoices:
         d = inv.to_json_dict(result.final_state.tz)
-        period = (f"{d['period_start'][:10]} – {d['period_end'][:10]}"
+        period = (_period(d["period_start"], d["period_end"])
                   if d["period_start"] else _("(setup fee)"))
-        rows.append({"issued": d["issued"][:16].replace("T", " "), "period": period,
-                     "lines": " + ".join(f"{line['kind']}{' (prorated)' if line['prorated'] else ''}"
-                                         for line in d["lines"]),
-                     "amount": format_amount(inv.amount, inv.currency),
-                     "vat": format_amount(inv.vat_amount, inv.currency)})
+        rows.append({"issued": _local_moment(d["issued"]), "period": period,
+                     "lines": " + ".join(table_cell("kind", line["kind"])
+                                         + (" (" + _("prorated") + ")" if line["prorated"]
+                                            else "") for line in d["lines"]),
+                     "amount": format_money(inv.amount, inv.currency),
+                     "vat": format_money(inv.vat_amount, inv.currency)})
     emit(rows, ("issued", "period", "lines", "amount", "vat"), "table")
     if not rows:
         print(_("(no invoices)"))
+
+
+def _local_moment(iso: str) -> str:
+    """An ISO moment of the simulation (in the plan's zone) as the locale writes it there."""
+    from core.i18n import format_short_date, format_short_datetime
+
+    moment = datetime.fromisoformat(iso)
+    if len(iso) == 10:
+        return format_short_date(moment.date())
+    return format_short_datetime(moment.replace(tzinfo=None))  # already in its own zone
+
+
+def _period(start, end) -> str:
+    """"14.03.2026 – 01.04.2026": a period's first and last moment, as local days."""
+    from core.i18n import format_short_date
+
+    def day(v) -> str:
+        return format_short_date(v if isinstance(v, date) and not isinstance(v, datetime)
+                                 else (datetime.fromisoformat(v) if isinstance(v, str)
+                                       else v).date())
+    return f"{day(start)} – {day(end)}"
 
 
 # -- subscriptions ---------------------------------------------------------------------------
 
 
 def _sub_row(s) -> dict:
-    d = plain(s)
+    d = s.model_dump()  # emit writes JSON/CSV plain and formats the table for people
     return {k: d.get(k) for k in SUB_COLUMNS}
 
 
@@ -304,7 +328,10 @@ def subscriptions_create(args, ctx) -> int:
         for key in ("start", "trial_end", "first_period_start", "first_period_end", "expires"):
             value = getattr(p, key)
             if value is not None:
-                print(f"{key:<20} {value.astimezone(_zone(p.timezone)).isoformat()}")
+                from core.i18n import format_short_datetime
+
+                local = value.astimezone(_zone(p.timezone)).replace(tzinfo=None)
+                print(f"{header(key):<20} {format_short_datetime(local)}")
         _print_invoice_rows(_("Invoiced on saving:"), p.due_now, p.timezone)
         _print_invoice_rows(_("Next invoices:"), p.upcoming, p.timezone)
         return 0
@@ -313,7 +340,7 @@ def subscriptions_create(args, ctx) -> int:
         _dump(s)
         return 0
     print(_("Subscription {id} created: {plan} v{version}, {state}.").format(
-        id=s.id, plan=s.plan_name, version=s.plan_version, state=s.state))
+        id=s.id, plan=s.plan_name, version=s.plan_version, state=table_cell("state", s.state)))
     _print_invoice_rows(_("Invoices created:"), s.invoices, s.timezone, numbered=True)
     return 0
 
@@ -325,20 +352,20 @@ def _zone(tz: str):
 
 
 def _print_invoice_rows(title: str, rows, tz: str, *, numbered: bool = False) -> None:
-    from core.billing import format_amount
-
     print()
     print(title)
     if not rows:
         print("  " + _("(none)"))
         return
+    from core.i18n import format_money, format_short_datetime
+
     z = _zone(tz)
     out = []
     for inv in rows:
-        period = (f"{inv.period_start.astimezone(z):%Y-%m-%d} – {inv.period_end.astimezone(z):%Y-%m-%d}"
+        period = (_period(inv.period_start.astimezone(z), inv.period_end.astimezone(z))
                   if inv.period_start and inv.period_end else _("(setup fee)"))
-        row = {"issued": f"{inv.issued.astimezone(z):%Y-%m-%d %H:%M}", "period": period,
-               "amount": format_amount(inv.amount, inv.currency)}
+        row = {"issued": format_short_datetime(inv.issued.astimezone(z).replace(tzinfo=None)),
+               "period": period, "amount": format_money(inv.amount, inv.currency)}
         if numbered:
             row = {"number": inv.number, **row}
         out.append(row)
@@ -424,7 +451,7 @@ def subscriptions_change_plan(args, ctx) -> int:
 def invoices_list(args, ctx) -> int:
     from core.services import invoices
 
-    rows = [plain(i) for i in invoices.list_invoices(
+    rows = [i.model_dump() for i in invoices.list_invoices(
         ctx, subscription_id=args.subscription, contact_id=args.contact)]
     emit(rows, INV_COLUMNS, args.format)
     return 0

@@ -124,7 +124,16 @@ def plans_import(args, ctx) -> int:
 def _row(p) -> dict:
     return {"handle": p.handle, "version": p.version, "state": p.state, "name": p.name,
             "amount": p.amount, "currency": p.currency,
-            "billing_frequency": p.billing_frequency, "created": p.created.isoformat()}
+            "billing_frequency": p.billing_frequency, "created": p.created}
+
+
+def _created_day(moment):
+    """The local day a plan was created (a table shows it as the locale writes dates)."""
+    from datetime import UTC
+
+    from core.i18n import format_short_date
+
+    return format_short_date(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def plans_list(args, ctx) -> int:
@@ -174,9 +183,8 @@ def plans_list(args, ctx) -> int:
         writer.writerow(pc.csv_header(columns))
         writer.writerows(pc.csv_record(r, columns) for r in rows)
         return 0
-    table = [{**{c: getattr(r, c) for c in pc.COLUMNS},
-              "amount": f"{pc.amount_text(r.amount, r.currency)} {r.currency}",
-              "created": r.created.date().isoformat()} for r in rows]
+    table = [{**{c: getattr(r, c) for c in pc.COLUMNS}, "currency": r.currency,
+              "created": _created_day(r.created)} for r in rows]
     emit(table, columns, "table")
     total = pc.count_plans(ctx, f)
     if total > len(rows):
@@ -190,7 +198,7 @@ def plans_show(args, ctx) -> int:
     from core.services import plans
 
     p = plans.get_plan(ctx, args.handle, args.plan_version)
-    emit_one(p.to_reepay(), args.format)
+    emit_one(p.to_reepay(), args.format, field_names=True)
     return 0
 
 

@@ -13,6 +13,7 @@ from console.forms.spec import FieldSpec
 from console.widgets.choice import Choice
 from console.widgets.lists import YesNoSwitch
 from console.widgets.picker import Picker
+from core.i18n import _
 
 
 class FieldRow(Vertical):
@@ -62,7 +63,7 @@ class FieldRow(Vertical):
                 value = self.initial if any(v == self.initial for _l, v in options) else (
                     Select.NULL if spec.allow_blank or not options else options[0][1])
                 yield Select(options, value=value, allow_blank=spec.allow_blank, id=ident,
-                             compact=True)
+                             prompt=_("— none —"), compact=True)
             elif spec.kind == "multi":
                 chosen = set(self.initial or ())
                 yield SelectionList(*[(label, v, v in chosen) for label, v in spec.options()],

@@ -67,9 +67,9 @@ class FieldSpec:
         if self.kind == "select":
             return value
         if self.kind == "money" and isinstance(value, int):
-            from core.money import to_major_str
+            from core.money import format_minor  # "10,00" in German: parse_major reads it
 
-            return to_major_str(value, self.currency)
+            return format_minor(value, self.currency, with_symbol=False)
         return "" if value is None else str(value)
 
     def value_of(self, raw: Any) -> Any:

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from console.widgets.lists import MarkedSelectionList, YesNoSwitch
 from core import plan_query
-from core.i18n import _, format_number, ngettext
+from core.i18n import _, decimal_mark, format_number, ngettext
 from core.plan_query import (
     CREATED_PRESETS,
     ENUM_LABELS,
@@ -180,6 +180,8 @@ class FilterPanel(ModalScreen[PlanFilter | None]):
         else:
             value = self.query_one("#filter-value", Input)
             value.value = current.strip('"')
+            if key in MONEY:  # "9,99-20" in German; the query language reads both marks
+                value.value = value.value.replace(".", decimal_mark())
             value.focus()
 
     def _typed_value(self) -> str:
@@ -414,7 +416,7 @@ class ExportDialog(ModalScreen[tuple[str, str] | None]):
                                         .format(n=format_number(self.count))) + "[/b]")
             with Horizontal(classes="form-row"):
                 yield Static(_("Format"), classes="form-label")
-                yield Select([("CSV", "csv"), ("JSON (Reepay plan objects)", "json")],
+                yield Select([("CSV", "csv"), (_("JSON (Reepay plan objects)"), "json")],
                              value="csv", allow_blank=False, id="export-format",
                              compact=True)
             with Horizontal(classes="form-row"):

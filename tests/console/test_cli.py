@@ -92,10 +92,10 @@ def test_contacts_search_as_table_is_aligned_text(capsys, filled):
                        "--limit", "3")
     lines = out.splitlines()
     assert code == 0 and len(lines) == 4
-    assert lines[0].split() == ["id", "name", "email", "phone", "language", "tags",
-                                "created_at"]
+    # a table is for people: headers in words (JSON and CSV keep the keys)
+    assert lines[0].split() == ["ID", "Name", "Email", "Phone", "Language", "Tags", "Created"]
     # columns are padded: every row's email starts where the header's does
-    col = lines[0].index("email")
+    col = lines[0].index("Email")
     assert all(line[col - 2:col] == "  " and "@" in line[col:].split()[0]
                for line in lines[1:])
 
@@ -272,12 +272,38 @@ def test_plans_list_table_and_csv(capsys, with_plans):
                        "--filter", "type:month_fixedday", "--columns", "name,billing_frequency",
                        "--limit", "3")
     lines = out.splitlines()
-    assert code == 0 and lines[0].split() == ["name", "billing_frequency"] and len(lines) == 4
+    assert code == 0 and lines[0].split() == ["Name", "Billing", "frequency"] and len(lines) == 4
     assert all("on day" in line for line in lines[1:])
     code, out, _ = run(capsys, "--db", with_plans, "--operator", "boss", "plans", "list",
                        "--format", "csv", "--columns", "handle,amount")
     assert code == 0 and out.splitlines()[0] == "handle,amount,currency"
     assert len(out.splitlines()) == 61
+
+
+def test_cli_tables_follow_the_language_and_json_does_not(capsys, with_plans):
+    """Issue 9 item 14: headers, states, amounts and dates of a table by --lang (four-digit
+    years); --json keeps English keys, stored values and ISO dates."""
+    import re
+
+    base = ("--db", with_plans, "--operator", "boss")
+    code, out, _ = run(capsys, "--lang", "de", *base, "plans", "list", "--filter",
+                       "state:active", "--columns", "state,created,amount", "--limit", "2")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["Status", "Erstellt", "Betrag"]
+    assert all(line.startswith("aktiv ") for line in lines[1:])
+    assert all(re.search(r"\d\d\.\d\d\.\d{4} .*\d,\d\d\xa0(€|\S+)$", line)
+               for line in lines[1:]), lines
+    code, out, _ = run(capsys, "--lang", "it", *base, "operators", "list")
+    assert code == 0 and out.splitlines()[0].split() == ["Login", "Nome", "Ruolo", "Attivo",
+                                                         "Creato"]
+    assert re.search(r"\bsì\b.*\d\d/\d\d/\d{4}, \d\d:\d\d", out.splitlines()[1])
+    code, out, _ = run(capsys, "--lang", "de", *base, "settings", "list")
+    assert code == 0 and out.splitlines()[0].split()[:2] == ["Einstellung", "Wert"]
+    code, out, _ = run(capsys, "--lang", "de", *base, "plans", "list", "--filter",
+                       "state:active", "--limit", "1", "--format", "json")
+    plan = json.loads(out)[0]
+    assert plan["state"] == "active" and isinstance(plan["amount"], int)
+    assert re.match(r"\d{4}-\d\d-\d\dT", plan["created"])
 
 
 def test_plans_list_bad_filter_points_at_the_mistake(capsys, with_plans):

@@ -38,14 +38,14 @@ def test_create_prints_the_invoices_created(capsys, db, monkeypatch):
     preview = json.loads(out)
     assert [i["amount"] for i in preview["due_now"]] == [2500, 5806]
     code, out, _err = run(capsys, *base, "--preview")
-    assert code == 0 and "nothing saved" in out and "58.06 EUR" in out
+    assert code == 0 and "nothing saved" in out and "€58.06" in out
     code, out, err = run(capsys, "--db", db, "--operator", "boss", "invoices", "list")
     assert code == 0 and "0001" not in out  # the previews stored nothing
 
     code, out, err = run(capsys, *base)
     assert (code, err) == (0, "")
-    assert "Invoices created:" in out and "25.00 EUR" in out and "58.06 EUR" in out
-    assert "2026-03-14 – 2026-04-01" in out
+    assert "Invoices created:" in out and "€25.00" in out and "€58.06" in out
+    assert "14/03/2026 – 01/04/2026" in out
     code, out, err = run(capsys, *base, "--json")
     data = json.loads(out)
     assert [(i["number"][-4:], i["kind"], i["amount"]) for i in data["invoices"]] == [

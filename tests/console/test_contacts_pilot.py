@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.command import CommandPalette
 from textual.widgets import Button, DataTable, Input, Static
 
 from console.screens.contact_card import ContactCard
@@ -225,7 +226,7 @@ async def test_palette_runs_screen_actions(admin_app):
         await settle(pilot)
         await pilot.press("ctrl+p")
         await settle(pilot)
-        assert pilot.app.screen.__class__.__name__ == "CommandPalette"
+        assert isinstance(pilot.app.screen, CommandPalette)
         await type_text(pilot, "new contact")
         await pilot.pause(0.3)
         await pilot.press("enter")
@@ -246,7 +247,7 @@ async def test_colon_opens_the_palette_and_number_keys_switch_areas(admin_app):
         assert isinstance(pilot.app.screen, ContactsScreen)
         await pilot.press("colon")
         await settle(pilot)
-        assert pilot.app.screen.__class__.__name__ == "CommandPalette"
+        assert isinstance(pilot.app.screen, CommandPalette)
 
 
 async def test_cursor_row_is_marked_without_colour(admin_app, monkeypatch):

@@ -70,7 +70,7 @@ async def test_ctrl_s_saves_from_inside_an_input_and_f1_opens_help_there(admin_a
 
 def test_a_field_declares_its_kind():
     money = FieldSpec("price", "Price", "money", currency="JPY")
-    assert money.value_of("1,000") == 1000 and money.shown_value(1000) == "1000"
+    assert money.value_of("1,000") == 1000 and money.shown_value(1000) == "1,000"  # locale-grouped
     assert FieldSpec("on", "On", "switch").shown_value(None) is False
     try:
         FieldSpec("x", "X", "select")

@@ -87,7 +87,7 @@ def test_contacts_and_help_are_in_italian_with_italian_dates(seeded):
     # The list shows the creation date the Italian way, day/month/year, in the account's
     # time zone: 23:30 UTC on 14 March is 15 March in Berlin.
     row = next(line for line in shots["search"] if line.startswith("Giulia Rossi"))
-    assert row.split()[-1] == "15/03/24"
+    assert row.split()[-1] == "15/03/2024"  # four-digit years in lists too
     assert "1 risultato per «giulia.rossi@ex»" in "\n".join(shots["search"])
 
     help_text = "\n".join(shots["help"])

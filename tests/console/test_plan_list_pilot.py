@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from textual.command import CommandPalette
 from textual.widgets import Input, Static
 
 from console.app import KontorApp
@@ -154,7 +155,7 @@ async def test_save_a_view_and_recall_it_from_the_palette(ctx):
         assert screen.filter == plan_query.PlanFilter()
         await pilot.press("ctrl+p")
         await settle(pilot)
-        assert pilot.app.screen.__class__.__name__ == "CommandPalette"
+        assert isinstance(pilot.app.screen, CommandPalette)
         await type_text(pilot, "View: fixed day")
         await pilot.pause(0.3)
         await pilot.press("enter")

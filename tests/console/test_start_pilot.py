@@ -58,3 +58,28 @@ def test_the_console_module_does_not_import_sqlalchemy():
             "console.cli.build_parser(); "
             "sys.exit('sqlalchemy' in sys.modules or 'pydantic' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+async def test_an_area_key_typed_while_the_database_opens_is_dropped(seeded):
+    """`5` on the start screen opened the subscriptions area without a database: an English
+    "AttributeError: 'NoneType' object has no attribute 'db'" instead of the list."""
+    release = threading.Event()
+    steps = []
+
+    def connect(progress):
+        steps.append("connecting")
+        release.wait(10)
+        return sign_in(seeded, "alice")
+
+    app = KontorApp(connect=connect)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(20):
+            if steps:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("5")
+        await pilot.pause()
+        release.set()
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ContactsScreen"
+        assert not [n for n in app._notifications if n.severity == "error"]

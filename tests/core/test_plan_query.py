@@ -118,11 +118,51 @@ def test_chips_show_the_filter_name_with_its_value():
     f = parse("created:2025-01-01..2025-06-30 st:active,superseded amount:10-50 qty:2- "
               "tre:-3 amount:9.5 handle:gold" .replace("amount:9.5 ", ""))
     assert [c.label for c in q.chips(f)] == [
-        "Created: 2025-01-01–2025-06-30", "Handle: gold", "Status: active, superseded",
+        "Created: 01/01/2025–30/06/2025", "Handle: gold", "Status: active, superseded",
         "Amount: 10.00–50.00", "Quantity: ≥ 2", "Trial reminder days: ≤ 3"]
     assert q.chips(parse("created:last_3_months amount:9.5"))[0].label == (
         "Created: last 3 months")
     assert q.chips(parse("amount:9.5"))[0].label == "Amount: 9.50"
+
+
+@pytest.mark.parametrize("lang", ["de", "it"])
+def test_chips_are_in_the_operators_language_with_its_numbers_and_dates(lang):
+    """Issue 9 item 14: "10,00" (not "10.00"), four-digit local dates, values in words."""
+    from core.i18n import set_language
+
+    set_language(lang)
+    try:
+        f = parse("created:2025-01-01..2025-06-30 amount:10-1234.5 "
+                  "type:weekly_fixedday st:superseded")
+        labels = [c.label for c in q.chips(f)]
+    finally:
+        set_language("en")
+    if lang == "de":
+        assert labels == ["Erstellt: 01.01.2025–30.06.2025", "Status: abgelöst",
+                          "Abrechnungsart: wöchentlich — an einem festen Wochentag",
+                          "Betrag: 10,00–1.234,50"]
+    else:
+        assert labels[0] == "Creato: 01/01/2025–30/06/2025"
+        assert labels[-1].endswith(": 10,00–1.234,50")
+        assert "weekly_fixedday" not in " ".join(labels)
+
+
+def test_an_amount_may_be_typed_with_a_decimal_comma():
+    assert parse("amount:9,99-20") == parse("amount:9.99-20")
+    assert parse("amount:10,5") == parse("amount:10.50")
+    with pytest.raises(QueryError, match="2 decimals"):  # "1,000" is no thousand here
+        parse("amount:1,000")
+
+
+def test_value_completions_describe_the_value_in_words():
+    from core.i18n import set_language
+
+    set_language("de")
+    try:
+        shown = [c.display for c in q.completions("type:week")]
+    finally:
+        set_language("en")
+    assert shown == ["weekly_fixedday — wöchentlich — an einem festen Wochentag"]
 
 
 def test_remove_a_chip():

@@ -52,8 +52,9 @@ def test_table_output_is_readable(tmp_path, plan_file):
     r = _kontor(tmp_path, "simulate", "--plan", str(plan_file), "--start", "2026-03-14T10:00",
                 "--until", "2026-04-30", "--tz", "Europe/Rome", "--no-trial")
     assert r.returncode == 0, r.stderr
-    assert "25.00 EUR" in r.stdout and "58.06 EUR" in r.stdout and "100.00 EUR" in r.stdout
-    assert "trial_end" not in r.stdout
+    assert "€25.00" in r.stdout and "€58.06" in r.stdout and "€100.00" in r.stdout
+    assert "trial_end" not in r.stdout and "Trial ends" not in r.stdout
+    assert "14/03/2026 – 01/04/2026" in r.stdout  # local days, four-digit years
 
 
 @pytest.mark.parametrize("args, message", [
@@ -96,3 +97,19 @@ def test_billing_cli_modules_do_not_import_sqlalchemy():
     code = ("import sys, console.cli.billing, console.cli.plans; "
             "assert not [m for m in sys.modules if m.startswith('sqlalchemy')]")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_table_output_follows_the_language(tmp_path, plan_file):
+    """Issue 9 item 14: the CLI's tables are translated and formatted by --lang; JSON is not."""
+    args = ("simulate", "--plan", str(plan_file), "--start", "2026-03-14T10:00",
+            "--until", "2026-04-30", "--tz", "Europe/Rome", "--no-trial")
+    r = _kontor(tmp_path, "--lang", "de", *args)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[0] == "Beginn" and "Periode" in r.stdout and "Posten" in r.stdout
+    assert "58,06\xa0€" in r.stdout and "14.03.2026 – 01.04.2026" in r.stdout
+    assert "EUR" not in r.stdout and "prorated" not in r.stdout and "Issued" not in r.stdout
+    r = _kontor(tmp_path, "--lang", "it", *args)
+    assert "58,06\xa0€" in r.stdout and "14/03/2026 – 01/04/2026" in r.stdout
+    j = _kontor(tmp_path, "--lang", "de", *args, "--json")
+    assert '"amount": 5806' in j.stdout and '"2026-03-14T10:00:00+01:00"' in j.stdout

@@ -18,8 +18,8 @@ from console.widgets.contract_timeline import (
 from core.billing.contract_preview import ContractPreview, contract_preview
 from core.billing.terms import FIXED_DAY_TYPES, MINOR_UNITS
 from core.errors import ValidationFailed
-from core.i18n import N_, _, format_money
-from core.money import parse_major, to_major_str
+from core.i18n import N_, _, decimal_mark, format_money
+from core.money import format_minor, parse_major
 from core.schemas.plans import (
     PLAN_INPUT_FIELDS,
     PlanInput,
@@ -122,7 +122,7 @@ SPECS: tuple[Spec, ...] = (
          options=PARTIAL_PERIOD, default="bill_prorated"),
     Spec("partial_proration_days", N_("Proration"), "select", "billing", options=PRORATION,
          default=True),
-    Spec("minimum_prorated_amount", N_("Minimum prorated"), "money", "billing", "0.00",
+    Spec("minimum_prorated_amount", N_("Minimum prorated"), "money", "billing", N_("0.00"),
          default=0),
     Spec("subscription_duration", N_("Duration"), "select", "duration", options=DURATIONS,
          default="renew"),
@@ -205,10 +205,11 @@ def applies(name: str, raw: dict[str, Any]) -> bool:
 
 
 def minor_to_major(amount: int | None, currency: str) -> str:
-    """2900, EUR → "29.00" (what the admin types back)."""
+    """2900, EUR → "29.00" / "29,00" in the operator's language (what the admin types back:
+    `major_to_minor` reads it in every language)."""
     if amount is None:
         return ""
-    return to_major_str(amount, _known(currency))
+    return format_minor(amount, _known(currency), with_symbol=False)
 
 
 def major_to_minor(text: str, currency: str) -> int:
@@ -225,7 +226,7 @@ def fraction_to_percent(vat: Decimal | None) -> str:
     if vat is None:
         return ""
     text = format((Decimal(vat) * 100).normalize(), "f")
-    return text
+    return text.replace(".", decimal_mark())
 
 
 def percent_to_fraction(text: str) -> Decimal:
