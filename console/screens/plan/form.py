@@ -205,12 +205,8 @@ class PlanForm(Screen[PlanOut | None]):
         if not self.ctx.can(WRITE):
             return _("Read only: plans are changed by admins (your role: {role}).").format(
                 role=self.ctx.role)
-        if plan is not None and plan.state == "superseded":
-            return _("Version {v} is superseded: open the current version to change the "
-                     "plan.").format(v=plan.version)
-        if plan is not None and plan.state == "deleted":
-            return _("The plan is deleted: undelete it to change it.")
-        return None
+        # What the state allows is core's answer (core/rules/plans.py), only looked up here.
+        return plan.allowed_actions.get("edit") if plan is not None else None
 
     @property
     def read_only(self) -> bool:
