@@ -348,9 +348,13 @@ class PlanListScreen(Screen):
                 self._status()
                 self._reload_views()
 
+            # Saving under the name of one of my views replaces it, at the version this list
+            # showed (a view saved or changed meanwhile is a Conflict, never overwritten).
+            known = next((v for v in self.views if v.mine and v.name == name.strip()), None)
             run_service(self, view_service.save_view, self.ctx, name,
                         plan_query.format(self.filter), list(self.shown_columns), self.sort.text(),
-                        shared=shared, on_done=saved)
+                        shared=shared, expected_version=known.version if known else None,
+                        on_done=saved)
 
         self.app.push_screen(SaveViewDialog(self.view_name or "",
                                             can_share=self.ctx.can("plans.write")),

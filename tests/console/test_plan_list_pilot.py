@@ -161,7 +161,16 @@ async def test_save_a_view_and_recall_it_from_the_palette(ctx):
         await settle(pilot)
         assert screen.filter.schedule_type == ("month_fixedday",)
         assert screen.view_name == "fixed day"
-    assert [v.name for v in view_service.list_views(ctx)] == ["fixed day"]
+        # Saving it again under its name replaces it at the version the list showed.
+        await query(pilot, "state:active")
+        await pilot.press("v")
+        await settle(pilot)
+        await type_text(pilot, "fixed day")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.view_name == "fixed day"
+    assert [(v.name, v.query, v.version) for v in view_service.list_views(ctx)] == [
+        ("fixed day", "state:active", 2)]
 
 
 async def test_export_writes_exactly_what_the_list_shows(ctx, tmp_path, monkeypatch):
@@ -246,7 +255,8 @@ async def test_a_hidden_column_reads_as_unticked_without_colour(ctx):
 async def test_deleting_a_saved_view_asks_first(ctx):
     from console.widgets.confirm import ConfirmDialog
 
-    view_service.save_view(ctx, "mine", "state:active", list(COLUMNS_ALL), "created:desc")
+    view_service.save_view(ctx, "mine", "state:active", list(COLUMNS_ALL), "created:desc",
+                           expected_version=None)
     async with KontorApp(ctx).run_test(size=SIZE) as pilot:
         await open_plans(pilot)
         await pilot.press("w")
