@@ -30,6 +30,7 @@ from textual.widgets import (
 )
 
 from console.calls import run_service, show_error
+from console.keys import ready_for_keys
 from console.screens.plan.fields import (
     INTERVAL_UNIT,
     ROW_OF,
@@ -190,6 +191,7 @@ class PlanForm(Screen[PlanOut | None]):
         self.show_versions = versions is not None
         self.start = start or sample_start()
         self.read_only_reason = self._read_only_reason(read_only)
+        self.keys_ready = False  # until mounted and focused (console/keys.py)
         self.saving = False
         self._initial: dict[str, Any] = {}
         self._timeline_timer = None
@@ -263,6 +265,7 @@ class PlanForm(Screen[PlanOut | None]):
                         group="settings")
         self._initial = self.raw()
         self._refresh_timeline()
+        ready_for_keys(self)
 
     def _account_defaults(self, settings) -> None:
         values = {s.key: s.value for s in settings}
