@@ -318,9 +318,46 @@ async def test_filter_panel_shows_human_labels_for_choices(ctx):
             await pilot.press("down")
         await pilot.press("enter")
         await settle(pilot)
-        choices = pilot.app.screen.query_one("#filter-choices", SelectionList)
+        choices = pilot.app.screen.query_one("#input-schedule_type", SelectionList)
         prompts = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
         assert "monthly — on a fixed day" in prompts and "month_fixedday" not in prompts
         await pilot.press("escape", "escape")  # back to the list; the draft is unchanged
         await settle(pilot)
         assert isinstance(pilot.app.screen, PlanListScreen)
+
+
+async def test_filter_panel_is_a_form_bad_value_inline_and_esc_asks(ctx):
+    """The panel is a FormScreen: a value that does not parse is marked on its row (nothing
+    applied), and esc on a changed panel asks before it drops the changes."""
+    from console.widgets.confirm import ConfirmDialog
+
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        panel = pilot.app.screen
+        for _ in range(KEYS.index("amount")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await type_text(pilot, "abc")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is panel
+        assert "is not an amount" in str(panel.query_one("#error-amount", Static).render())
+        assert pilot.app.focused is panel.query_one("#input-amount", Input)
+        await pilot.press("ctrl+d")  # remove this filter: the row is empty again
+        await type_text(pilot, "10")
+        await pilot.press("escape")  # back to the field list, the value kept
+        await settle(pilot)
+        assert panel.query_one("#error-amount", Static).has_class("-empty")
+        await pilot.press("escape")  # the panel changed: it asks, No focused
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        assert pilot.app.focused.id == "no"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is panel
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert screen.filter.amount == plan_query.NumRange(lo=1000, hi=1000)
