@@ -47,6 +47,14 @@ def _current(app: Any) -> Any:
         return None
 
 
+def _focused(app: Any) -> Any:
+    """Where the app sends a key now: the focused widget, else the screen (None: closing)."""
+    try:
+        return app.focused or app.screen
+    except ScreenStackError:
+        return None
+
+
 def ready_for_keys(screen: Any) -> None:
     """`screen` is ready for keys, once the focus it asked for (Textual applies a focus call
     through the app's queue) is set; the keys typed meanwhile follow."""
@@ -98,7 +106,7 @@ class KeyHold:
             return True  # the start screen: nothing there to type into, no area to open yet
         if not self._held and self._pump is None and keys_ready(screen):
             # Dispatched now; the next key waits until this one has arrived where it goes.
-            self._start(self.focused or screen)
+            self._start(_focused(self))
             return False
         self._held.append(event)  # behind the keys already waiting: their order is kept
         self._start(None)
@@ -123,7 +131,7 @@ class KeyHold:
             while held:
                 await self._until_ready()
                 event = held.pop(0)
-                target = self.focused or _current(self)
+                target = _focused(self)
                 self._replaying = event
                 self.post_message(event)
                 await self._delivered(target)
