@@ -14,6 +14,7 @@ from textual.binding import Binding
 
 import styles
 from console.areas import AREAS
+from console.keys import KeyHold
 from core.i18n import _
 
 if TYPE_CHECKING:  # SQLAlchemy (under the services) is imported after the first frame
@@ -33,7 +34,7 @@ def kontor_commands():
     return KontorCommands
 
 
-class KontorApp(App):
+class KontorApp(KeyHold, App):
     """Holds the operator's context; every screen calls core services with it."""
 
     CSS_PATH = [STYLES / "app.tcss", STYLES / "contacts.tcss", STYLES / "forms.tcss",
@@ -77,6 +78,12 @@ class KontorApp(App):
         # finds it as it was left (search, cursor, open card).
         for mode, factory in self.areas().items():
             self.add_mode(mode, factory)
+
+    async def on_event(self, event) -> None:
+        # Keys typed while a screen opens wait for it, then arrive in order (console/keys.py).
+        if self._hold_key(event):
+            return
+        await super().on_event(event)
 
     def areas(self) -> dict:
         """Mode -> screen factory (console/areas.py); a screen's module is imported when

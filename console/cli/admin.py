@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from console.cli.contract import add_format
+from console.cli.contract import action_moment, add_at, add_format
 from console.cli.output import emit
 from core.i18n import _
 
@@ -30,12 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("login")
     add.add_argument("--role", choices=("admin", "agent", "viewer"), default="agent")
     add.add_argument("--name", default="")
+    add_at(add)
     add.set_defaults(run=operators_add)
 
     p = sub.add_parser("demo-data", help=_("fill a database with realistic demo data, fast"))
     p.add_argument("--contacts", type=int, default=0)
     p.add_argument("--plans", type=int, default=0,
                    help=_("plan versions of every schedule type, state, trial and setup fee"))
+    add_at(p)
     _db_option(p)
     p.set_defaults(run=demo_data, creates_db=True)
 
@@ -81,7 +83,8 @@ def operators_list(args, ctx) -> int:
 def operators_add(args, ctx) -> int:
     from core.services import operators
 
-    op = operators.add_operator(ctx, {"login": args.login, "name": args.name, "role": args.role})
+    op = operators.add_operator(ctx, {"login": args.login, "name": args.name, "role": args.role},
+                                now=action_moment(ctx, args.at))
     print(_("Added {login} as {role}.").format(login=op.login, role=op.role))
     return 0
 
@@ -95,6 +98,7 @@ def demo_data(args, ctx) -> int:
     if args.plans < 0:
         print(_("--plans must be 0 or more"), file=sys.stderr)
         return 2
+    now = action_moment(ctx, args.at)
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -102,12 +106,12 @@ def demo_data(args, ctx) -> int:
             print(f"\r{done:>10,} / {total:,}", end="", file=sys.stderr, flush=True)
 
     if args.contacts or not args.plans:
-        total = demo.generate_contacts(ctx, args.contacts, progress=progress)
+        total = demo.generate_contacts(ctx, args.contacts, progress=progress, now=now)
         if tty:
             print(file=sys.stderr)
         print(_("{n} contacts in the database.").format(n=total))
     if args.plans:
-        total = demo.generate_plans(ctx, args.plans, progress=progress)
+        total = demo.generate_plans(ctx, args.plans, progress=progress, now=now)
         if tty:
             print(file=sys.stderr)
         print(_("{n} plans in the database.").format(n=total))

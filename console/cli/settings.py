@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from console.cli.contract import add_format
+from console.cli.contract import action_moment, add_at, add_format
 from console.cli.output import emit
 from core.i18n import _
 
@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = verbs.add_parser("set", help=_("change a setting (admins only)"))
     s.add_argument("key")
     s.add_argument("value")
+    add_at(s)
     s.set_defaults(run=settings_set)
 
 
@@ -49,6 +50,6 @@ def settings_get(args, ctx) -> int:
 def settings_set(args, ctx) -> int:
     from core.services import settings
 
-    value = settings.set_setting(ctx, args.key, args.value)
+    value = settings.set_setting(ctx, args.key, args.value, now=action_moment(ctx, args.at))
     print(_("{key} = {value}").format(key=value.key, value=value.text))
     return 0

@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, RadioSet, Select, SelectionList, Stati
 
 from console.forms.spec import FieldSpec
 from console.widgets.choice import Choice
-from console.widgets.lists import YesNoSwitch
+from console.widgets.lists import MarkedSelectionList, YesNoSwitch
 from console.widgets.picker import Picker
 from core.i18n import _
 
@@ -66,8 +66,10 @@ class FieldRow(Vertical):
                              prompt=_("— none —"), compact=True)
             elif spec.kind == "multi":
                 chosen = set(self.initial or ())
-                yield SelectionList(*[(label, v, v in chosen) for label, v in spec.options()],
-                                    id=ident, compact=True)
+                # An unticked box is drawn empty: the choice reads without colour too.
+                yield MarkedSelectionList(*[(label, v, v in chosen)
+                                            for label, v in spec.options()],
+                                          id=ident, compact=True)
             elif spec.kind == "picker":
                 yield Picker(spec.source, self.initial, id=ident,
                              placeholder=spec.placeholder)

@@ -15,6 +15,8 @@ The base owns:
 * `visible_when` hides rows (and does not send them) as the other values change.
 * F1 opens help from inside any field (a modal screen does not reach the app's binding,
   so the form binds it itself); "?" types a "?".
+* keys typed while the form opens are held and replayed once it is focused
+  (`console/keys.py`), so a burst such as `n` Tab `x` lands where it would on an open form.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     Input,
@@ -40,6 +43,7 @@ from textual.widgets import (
 from console.calls import run_service, show_error
 from console.forms.row import FieldRow
 from console.forms.spec import FieldSpec
+from console.keys import ready_for_keys
 from console.widgets.confirm import ConfirmDialog
 from core.errors import Conflict, ValidationFailed
 from core.i18n import _
@@ -60,6 +64,8 @@ class FormScreen(ModalScreen):
     def __init__(self, ctx: Any = None):
         super().__init__()
         self.ctx = ctx
+        # Keys typed before the fields are mounted and focused wait (console/keys.py).
+        self.keys_ready = False
         self.saving = False
         self._initial: dict[str, Any] = {}
 
@@ -126,11 +132,17 @@ class FormScreen(ModalScreen):
     def on_mount(self) -> None:
         self._initial = self.raw()
         self._apply_visibility()
-        target = self._row(self.FIRST) if self.FIRST else None
-        if target is None:
-            target = next((r for r in self.rows() if r.display), None)
+        target = self.first_focus()
         if target is not None:
-            target.control.focus()
+            target.focus()
+        ready_for_keys(self)
+
+    def first_focus(self) -> Widget | None:
+        """The widget focused when the form opens: FIRST's input, else the first shown one."""
+        row = self._row(self.FIRST) if self.FIRST else None
+        if row is None:
+            row = next((r for r in self.rows() if r.display), None)
+        return row.control if row is not None else None
 
     def rows(self) -> list[FieldRow]:
         return list(self.query(FieldRow))

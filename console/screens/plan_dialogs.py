@@ -1,7 +1,8 @@
 """The plan list's dialogs: filter panel, sort, columns, saved views, export.
 
-The filter panel edits the same `PlanFilter` the query line does: it writes one `key:value`
-term and lets `core.plan_query.parse` read it, so both ways of filtering share one grammar.
+The filter panel (a FormScreen of console/forms/) edits the same `PlanFilter` the query line
+does: each of its rows is one `key:value` term that `core.plan_query.parse` reads, so both
+ways of filtering share one grammar.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
 from rich.markup import escape
 from textual import on
@@ -19,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Select, SelectionList, Static, Switch
 from textual.widgets.option_list import Option
 
+from console.forms import FieldRow, FieldSpec, FormScreen
 from console.widgets.lists import MarkedSelectionList, YesNoSwitch
 from core import plan_query
 from core.i18n import _, decimal_mark, format_number, ngettext
@@ -68,176 +71,215 @@ def hint(key: str) -> str:
     return _("exact value")
 
 
-class FilterPanel(ModalScreen[PlanFilter | None]):
-    """Pick a field, then its value with the input that fits it; ctrl+s applies them all.
+class FilterPanel(FormScreen):
+    """Pick a field on the left, set its value on the right; ctrl+s applies them all.
 
-    The panel edits a draft of the whole filter: leaving a field's editor (esc, or picking
-    another field) keeps its value in the draft, so every field set in one visit is applied
-    together. The field list marks set fields with "●" and shows their values.
+    A form of the forms layer: one declared field (FieldSpec, one `FieldRow` with its inline
+    error) per filter key, of which the editor pane shows the one picked. Every row keeps its
+    value while another is edited, so every field set in one visit is applied together
+    (defect 8); the field list marks set fields with "●" and shows their values, translated.
+    esc leaves the editor for the field list, and on the list closes the panel (asking first
+    when something changed: the FormScreen's dirty check).
     """
 
-    BINDINGS = [
-        Binding("ctrl+s", "apply", _("Apply"), priority=True),
-        Binding("escape", "back", _("Back")),
-        Binding("ctrl+d", "clear", _("Remove this filter")),
-        Binding("f1", "app.help", _("Help"), show=False),
+    BINDINGS: ClassVar = [
+        Binding("ctrl+s", "save", _("Apply"), priority=True),
+        Binding("escape", "cancel", _("Back")),
+        # Priority: it works from inside the value's input too (whose own ctrl+d deletes a
+        # character), as the panel's header promises.
+        Binding("ctrl+d", "clear", _("Remove this filter"), priority=True),
     ]
 
     def __init__(self, f: PlanFilter, today, key: str | None = None):
         super().__init__()
         self.filter, self.today, self.key = f, today, key
-        self.draft = f
+
+    # -- what the form declares --------------------------------------------------------
+
+    def title_text(self) -> str:
+        return escape(_("Filters"))
+
+    def fields(self) -> list[FieldSpec]:
+        specs = []
+        for key in KEYS:
+            shown = (lambda raw, k=key: self.key == k)
+            if key in ENUMS:
+                specs.append(FieldSpec(key, _(LABELS[key]), "multi", visible_when=shown,
+                                       choices=[(escape(_(ENUM_LABELS[key][v])), v)
+                                                for v in ENUMS[key]],
+                                       parse=",".join, help=hint(key)))
+            elif key == "created":
+                specs.append(FieldSpec(key, _(LABELS[key]), "select", visible_when=shown,
+                                       choices=[(_(PRESET_LABELS[p]), p) for p in CREATED_PRESETS]
+                                       + [(_("custom range"), "custom")]))
+                specs.append(FieldSpec(
+                    "created_range", _("Range"), visible_when=lambda raw: (
+                        self.key == "created" and raw.get("created") == "custom"),
+                    placeholder="2025-01-01..2025-06-30", help=hint(key)))
+            else:
+                specs.append(FieldSpec(key, _(LABELS[key]), visible_when=shown,
+                                       help=hint(key)))
+        return specs
+
+    def values(self) -> dict[str, object]:
+        f, values = self.filter, {}
+        for key in KEYS:
+            if key in ENUMS:
+                values[key] = list(getattr(f, key))
+            elif key == "created":
+                values[key] = f.created
+                values["created_range"] = (plan_query.format_value(f, key)
+                                           if f.created == "custom" else "")
+            elif plan_query.is_set(f, key):
+                values[key] = plan_query.format_value(f, key)
+                if key in MONEY:  # "9,99-20" in German; the query language reads both marks
+                    values[key] = values[key].replace(".", decimal_mark())
+        return values
+
+    # -- the two panes -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        values = self.values()
         with Vertical(id="filter-panel"):
-            yield Static("[b]" + escape(_("Filters")) + "[/b]  " + escape(
+            yield Static("[b]" + self.title_text() + "[/b]  " + escape(
                 _("enter picks a field · ctrl+s applies · ctrl+d removes · esc back")))
+            yield Static("", id="form-banner", classes="-empty")
             with Horizontal():
-                yield OptionList(*self._field_options(), id="filter-fields")
+                yield OptionList(id="filter-fields")
                 with Vertical(id="filter-editor"):
-                    yield Static("", id="filter-title")
-                    yield MarkedSelectionList(id="filter-choices")
-                    yield Select([(_(PRESET_LABELS[p]), p) for p in CREATED_PRESETS]
-                                 + [(_("custom range"), "custom")], value=self.filter.created,
-                                 id="filter-preset", allow_blank=False, compact=True)
-                    yield Input(id="filter-value", compact=True)
-                    yield Static("", id="filter-hint")
-                    yield Static("", id="filter-error", classes="field-error -empty")
+                    yield Static(escape(_("Choose a field on the left.")), id="filter-title")
+                    for spec in self.fields():
+                        yield FieldRow(spec, values.get(spec.name))
+
+    def first_focus(self):
+        self._refresh_fields()
+        if self.key:
+            key, self.key = self.key, None
+            self.query_one("#filter-fields", OptionList).highlighted = KEYS.index(key)
+            return self._open(key)
+        return self.query_one("#filter-fields", OptionList)
+
+    def _typed(self, key: str) -> str:
+        """The value of `key`'s row(s) in the query language ("" when not set)."""
+        if key == "created":
+            preset = self.row("created").raw
+            if preset == "custom":
+                return str(self.row("created_range").raw or "")
+            return "" if preset in (None, "all") else str(preset)
+        return str(self.row(key).spec.value_of(self.row(key).raw) or "")
+
+    def _term(self, key: str, base: PlanFilter) -> PlanFilter:
+        """`base` with `key` set as its row says; QueryError when the row does not parse."""
+        return merge_term(base, key, self._typed(key), today=self.today)
+
+    def data(self) -> tuple[dict[str, object], dict[str, str]]:
+        """Every row, shown or not (the draft of the whole filter), and the rows in error."""
+        f, errors = PlanFilter(), {}
+        for key in KEYS:
+            try:
+                f = self._term(key, f)
+            except QueryError as exc:
+                errors["created_range" if key == "created" else key] = exc.message
+        return {"filter": f}, errors
 
     def _field_options(self) -> list[Option]:
         options = []
         for key in KEYS:
-            if plan_query.is_set(self.draft, key):
-                label = "● " + _(LABELS[key]) + ": " + self._value_text(key)
+            try:
+                alone = self._term(key, PlanFilter())
+            except QueryError:
+                alone = PlanFilter()
+            if plan_query.is_set(alone, key):
+                label = "● " + _(LABELS[key]) + ": " + value_text(alone, key)
             else:
                 label = "  " + _(LABELS[key])
             options.append(Option(escape(label), id=key))
         return options
-
-    def _value_text(self, key: str) -> str:
-        if key in ENUMS:
-            return ", ".join(_(ENUM_LABELS[key][v]) for v in getattr(self.draft, key))
-        return plan_query.value_label(self.draft, key)
 
     def _refresh_fields(self) -> None:
         fields = self.query_one("#filter-fields", OptionList)
         highlighted = fields.highlighted
         fields.clear_options()
         fields.add_options(self._field_options())
-        fields.highlighted = highlighted
+        fields.highlighted = highlighted if highlighted is not None else 0
 
-    def on_mount(self) -> None:
-        self._show_editor(None)
-        fields = self.query_one("#filter-fields", OptionList)
-        if self.key:
-            fields.highlighted = KEYS.index(self.key)
-            self._open(self.key)
-        else:
-            fields.focus()
+    def _open(self, key: str | None):
+        """Show `key`'s row in the editor (None: none) and return the control to focus."""
+        self.key = key
+        self._apply_visibility()
+        self.query_one("#filter-title", Static).display = key is None
+        if key is None:
+            return self.query_one("#filter-fields", OptionList)
+        control = self.row(key).control
+        if isinstance(control, SelectionList):
+            control.highlighted = 0  # space toggles at once
+        return control
 
-    def _show_editor(self, key: str | None) -> None:
-        choices = self.query_one("#filter-choices", SelectionList)
-        preset = self.query_one("#filter-preset", Select)
-        value = self.query_one("#filter-value", Input)
-        choices.display = key in ENUMS
-        preset.display = key == "created"
-        value.display = key is not None and key not in ENUMS
-        self.query_one("#filter-title", Static).update(
-            "[b]" + escape(_(LABELS[key])) + "[/b]" if key else escape(
-                _("Choose a field on the left.")))
-        self.query_one("#filter-hint", Static).update(escape(hint(key)) if key else "")
-        self._error(None)
+    def _keep_editor(self) -> bool:
+        """The open row's value is good (the marks show it), else its error and False."""
+        if self.key is None:
+            return True
+        try:
+            self._term(self.key, PlanFilter())
+        except QueryError as exc:
+            name = "created_range" if self.key == "created" else self.key
+            self.show_errors({name: exc.message})
+            return False
+        self.show_errors({})
+        self._refresh_fields()
+        return True
 
-    def _error(self, message: str | None) -> None:
-        err = self.query_one("#filter-error", Static)
-        err.update(("✗ " + escape(message)) if message else "")
-        err.set_class(not message, "-empty")
+    def changed(self) -> None:
+        if self.is_mounted:
+            self._refresh_fields()  # the marks follow what is typed or ticked
 
     @on(OptionList.OptionSelected, "#filter-fields")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         if self._keep_editor():
-            self._open(event.option.id)
+            self._open(event.option.id).focus()
 
-    def _open(self, key: str) -> None:
-        self.key = key
-        self._show_editor(key)
-        current = plan_query.format_value(self.draft, key) if plan_query.is_set(
-            self.draft, key) else ""
-        if key in ENUMS:
-            choices = self.query_one("#filter-choices", SelectionList)
-            choices.clear_options()
-            selected = set(getattr(self.draft, key))
-            for v in ENUMS[key]:
-                choices.add_option((escape(_(ENUM_LABELS[key][v])), v, v in selected))
-            choices.highlighted = 0  # space toggles at once
-            choices.focus()
-        elif key == "created":
-            preset = self.query_one("#filter-preset", Select)
-            preset.value = self.draft.created
-            value = self.query_one("#filter-value", Input)
-            value.value = current if self.draft.created == "custom" else ""
-            preset.focus()
-        else:
-            value = self.query_one("#filter-value", Input)
-            value.value = current.strip('"')
-            if key in MONEY:  # "9,99-20" in German; the query language reads both marks
-                value.value = value.value.replace(".", decimal_mark())
-            value.focus()
-
-    def _typed_value(self) -> str:
-        key = self.key
-        if key in ENUMS:
-            return ",".join(self.query_one("#filter-choices", SelectionList).selected)
-        if key == "created":
-            preset = self.query_one("#filter-preset", Select).value
-            if preset == "custom":
-                return self.query_one("#filter-value", Input).value
-            return "" if preset == "all" else str(preset)
-        return self.query_one("#filter-value", Input).value
-
-    def _keep_editor(self) -> bool:
-        """Put the open editor's value into the draft; False (and the message) if it is bad."""
-        if self.key is None:
-            return True
-        try:
-            self.draft = merge_term(self.draft, self.key, self._typed_value(), today=self.today)
-        except QueryError as exc:
-            self._error(exc.message)
-            return False
-        self._refresh_fields()
-        return True
-
-    @on(Input.Submitted, "#filter-value")
+    @on(Input.Submitted)
     def _submitted(self) -> None:
-        self.action_apply()
+        self.action_save()
 
-    def action_apply(self) -> None:
-        if self._keep_editor():
-            self.dismiss(self.draft)
+    # -- the form's keys -----------------------------------------------------------------
+
+    def action_save(self) -> None:
+        (data, errors) = self.data()
+        if errors:
+            first = next(k for k in KEYS if k in errors or (
+                k == "created" and "created_range" in errors))
+            self._open(first)
+            self.show_errors(errors)
+            return
+        self._initial = self.raw()
+        self.dismiss(data["filter"])
 
     def action_clear(self) -> None:
-        if self.key and plan_query.is_set(self.draft, self.key):
-            self.draft = plan_query.remove(self.draft, self.key)
-            self._refresh_fields()
-            self._open(self.key)
+        if self.key is None:
+            return
+        rows = [self.row(self.key)] + ([self.row("created_range")]
+                                       if self.key == "created" else [])
+        for r in rows:
+            r.raw = [] if r.spec.kind == "multi" else ("all" if r.spec.kind == "select" else "")
+        self.show_errors({})
+        self._refresh_fields()
+        self._open(self.key).focus()
 
-    def action_back(self) -> None:
+    def action_cancel(self) -> None:
         fields = self.query_one("#filter-fields", OptionList)
         if self.key is not None and not fields.has_focus:
-            if not self._keep_editor():
-                return
-            self.key = None
-            self._show_editor(None)
-            fields.focus()
-        elif self.draft == self.filter:
-            self.dismiss(None)
-        else:
-            from console.widgets.confirm import ConfirmDialog
+            if self._keep_editor():
+                self._open(None).focus()
+            return
+        super().action_cancel()  # unchanged: close; changed: "Discard your changes?"
 
-            self.app.push_screen(ConfirmDialog(_("Discard your changes?"),
-                                               _("Nothing of them has been saved."),
-                                               yes=_("Discard")),
-                                 callback=lambda yes: yes and self.dismiss(None))
+
+def value_text(f: PlanFilter, key: str) -> str:
+    """A filter's value as the panel lists it: choices by their translated labels."""
+    if key in ENUMS:
+        return ", ".join(_(ENUM_LABELS[key][v]) for v in getattr(f, key))
+    return plan_query.value_label(f, key)
 
 
 class SortPicker(ModalScreen[PlanSort | None]):
@@ -416,7 +458,7 @@ class ExportDialog(ModalScreen[tuple[str, str] | None]):
                                         .format(n=format_number(self.count))) + "[/b]")
             with Horizontal(classes="form-row"):
                 yield Static(_("Format"), classes="form-label")
-                yield Select([("CSV", "csv"), (_("JSON (Reepay plan objects)"), "json")],
+                yield Select([("CSV", "csv"), ("JSON (Reepay plan objects)", "json")],
                              value="csv", allow_blank=False, id="export-format",
                              compact=True)
             with Horizontal(classes="form-row"):

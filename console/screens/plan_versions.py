@@ -138,8 +138,8 @@ class PlanVersionsScreen(Screen[None]):
         if action in ("edit", "delete", "undelete"):
             if not self.ctx.can("plans.write") or self.current is None:
                 return None
-            deleted = self.current.state == "deleted"
-            return {"edit": not deleted, "delete": not deleted, "undelete": deleted}[action]
+            # The plan table's answer for the current version (core/rules/plans.py).
+            return self.current.allowed_actions.get(action, "") is None
         return True
 
     def action_back(self) -> None:

@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from console.calls import run_service, show_error
+from console.keys import ready_for_keys
 from console.widgets.chips import ChipBar
 from console.widgets.clipboard import copy_to_clipboard
 from console.widgets.column_header import ColumnHeader
@@ -163,6 +164,9 @@ class PlanListScreen(Screen):
         self.query_error: QueryError | None = None
         self._debounce: Timer | None = None
         self._setting_query = False
+        # Until the account's day, columns and views are loaded (and shown in the query line),
+        # keys wait: a query typed meanwhile would be overwritten (console/keys.py).
+        self.keys_ready = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -186,8 +190,14 @@ class PlanListScreen(Screen):
             if columns and all(c in COLUMNS for c in columns):
                 self.shown_columns = list(columns)
             self.apply()
+            ready_for_keys(self)
 
-        run_service(self, self._prepare, on_done=prepared, group="plans-prepare")
+        def failed(exc: Exception) -> None:
+            show_error(self, exc)
+            ready_for_keys(self)
+
+        run_service(self, self._prepare, on_done=prepared, on_error=failed,
+                    group="plans-prepare")
 
     def _prepare(self):
         return (catalogue.account_today(self.ctx),
@@ -348,9 +358,13 @@ class PlanListScreen(Screen):
                 self._status()
                 self._reload_views()
 
+            # Saving under the name of one of my views replaces it, at the version this list
+            # showed (a view saved or changed meanwhile is a Conflict, never overwritten).
+            known = next((v for v in self.views if v.mine and v.name == name.strip()), None)
             run_service(self, view_service.save_view, self.ctx, name,
                         plan_query.format(self.filter), list(self.shown_columns), self.sort.text(),
-                        shared=shared, on_done=saved)
+                        shared=shared, expected_version=known.version if known else None,
+                        on_done=saved)
 
         self.app.push_screen(SaveViewDialog(self.view_name or "",
                                             can_share=self.ctx.can("plans.write")),

@@ -11,7 +11,10 @@ from core.i18n import _
 
 
 class StartScreen(Screen):
-    """Kontor's name and one line of progress; keys typed meanwhile are dropped."""
+    """Kontor's name and one line of progress; keys typed meanwhile are dropped (also the
+    area keys: there is no database to show yet; console/keys.py)."""
+
+    drops_keys = True
 
     def compose(self) -> ComposeResult:
         with Middle(), Center():

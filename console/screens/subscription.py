@@ -328,6 +328,12 @@ class SubscriptionScreen(Screen):
         inv = self._selected_invoice()
         if inv is None:
             return
+        # The invoice table's answer (core/rules/invoices.py), shipped on the invoice: a paid
+        # or credited invoice says why instead of asking a question the service would refuse.
+        reason = inv.allowed_actions.get(fn.__name__)
+        if reason is not None:
+            self.notify(reason, severity="warning")
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -194,6 +194,9 @@ class Plan(PlanInput):
     updated_at: datetime
     updated_by: str
     row_version: int
+    # The plan transition table's answer for this version (core/rules/plans.py): action ->
+    # None (allowed) or the translated reason why not; screens look it up.
+    allowed_actions: dict[str, str | None] = {}
 
     def to_reepay(self) -> dict[str, Any]:
         """As Reepay's API returns a plan (see `reepay_export`)."""

@@ -132,7 +132,8 @@ def save(session: Session, ctx: Any, kind: Kind, row: Any, action: str,
     b, a = diff(before, after)
     if extra:
         a = {**(a or {}), **extra}
-    audit.record(session, ctx, kind.entity, key if key is not None else row.id, action, b, a)
+    audit.record(session, ctx, kind.entity, key if key is not None else row.id, action, b, a,
+                 at=now)
 
 
 __all__ = ["Kind", "check_version", "conflict", "diff", "flush", "load", "load_for_write",

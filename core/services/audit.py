@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,10 +14,12 @@ from core.services.context import READ, ServiceContext, require
 
 
 def record(session: Session, ctx: ServiceContext | str, entity: str, entity_id: Any,
-           action: str, before: dict | None = None, after: dict | None = None) -> None:
-    """Add an audit record to the caller's transaction."""
+           action: str, before: dict | None = None, after: dict | None = None, *,
+           at: datetime | None = None) -> None:
+    """Add an audit record to the caller's transaction; `at` is the moment of the action
+    (a service's `now=`, the CLI's `--at`), default now."""
     operator = ctx if isinstance(ctx, str) else ctx.operator
-    session.add(AuditRecord(at=utcnow(), operator=operator, entity=entity,
+    session.add(AuditRecord(at=at or utcnow(), operator=operator, entity=entity,
                             entity_id=str(entity_id), action=action, before=before, after=after))
 
 

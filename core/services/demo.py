@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -55,11 +55,16 @@ _TAG_CHOICES = ['[]'] * 3 + [f'["{t}"]' for t in TAGS] + ['["vip", "newsletter"]
                                                          '["student", "trial"]']
 
 
-def fake_contact_rows(count: int, *, start: int = 0, seed: int = 7) -> list[tuple]:
-    """`count` contact rows as tuples in COLUMNS order, unique emails; created is naive UTC."""
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def fake_contact_rows(count: int, *, start: int = 0, seed: int = 7, now=None) -> list[tuple]:
+    """`count` contact rows as tuples in COLUMNS order, unique emails; created is naive UTC,
+    up to four years before `now` (default now)."""
     rng = random.Random(seed * 1_000_003 + start)
     rand, choice = rng.random, rng.choice
-    now = utcnow().replace(tzinfo=None)
+    now = _naive_utc(now or utcnow())
     langs = ["de"] * 5 + ["it"] * 3 + ["en"] * 2
     pool = {lang: [(f, l, f"{f}.{l}".lower().translate(ASCII).replace("'", ""))
                    for f in FIRST[lang] for l in LAST[lang]] for lang in FIRST}
@@ -81,8 +86,9 @@ def fake_contact_rows(count: int, *, start: int = 0, seed: int = 7) -> list[tupl
 
 
 def generate_contacts(ctx: ServiceContext, count: int, *, chunk: int = 100_000,
-                      progress=None) -> int:
+                      progress=None, now: datetime | None = None) -> int:
     """Insert `count` demo contacts in chunks (one transaction each); returns the new total.
+    `now` is the moment of the fill (the audit record; contacts are created before it).
 
     Goes through the DB-API's executemany: at a million rows the ORM's per-row work would
     triple the time, and these rows need no per-row logic (the FTS trigger still fires).
@@ -102,7 +108,7 @@ def generate_contacts(ctx: ServiceContext, count: int, *, chunk: int = 100_000,
         while done < count:
             n = min(chunk, count - done)
             first_id = start + done + 1
-            rows = fake_contact_rows(n, start=start + done)
+            rows = fake_contact_rows(n, start=start + done, now=now)
             cur = raw.cursor()
             if sqlite:
                 # The text form SQLAlchemy's SQLite DateTime reads back.
@@ -135,7 +141,8 @@ def generate_contacts(ctx: ServiceContext, count: int, *, chunk: int = 100_000,
     finally:
         raw.close()
     with ctx.db.transaction() as session:
-        audit.record(session, ctx, "contact", "*", "generate_demo", None, {"count": count})
+        audit.record(session, ctx, "contact", "*", "generate_demo", None, {"count": count},
+                     at=now)
         return session.scalar(select(func.count()).select_from(Contact))
 
 
@@ -208,7 +215,7 @@ def fake_plan_rows(count: int, *, start: int = 0, seed: int = 11, now=None) -> l
     """
     rng = random.Random(seed * 1_000_003 + start)
     rand, choice, randint = rng.random, rng.choice, rng.randint
-    now = (now or utcnow()).replace(tzinfo=None)
+    now = _naive_utc(now or utcnow())
     span = 60 * 24 * 365 * 3
     rows: list[tuple] = []
     k = start
@@ -276,9 +283,10 @@ def fake_plan_rows(count: int, *, start: int = 0, seed: int = 11, now=None) -> l
 
 
 def generate_plans(ctx: ServiceContext, count: int, *, chunk: int = 50_000, seed: int = 11,
-                   progress=None) -> int:
+                   progress=None, now: datetime | None = None) -> int:
     """Insert `count` demo plan versions in bulk (one transaction per chunk); returns the
-    number of plans now in the database. Registers the demo dunning plans first."""
+    number of plans now in the database. Registers the demo dunning plans first. `now` is the
+    moment of the fill (the audit record; plans are created before it), default now."""
     from core.migrations.fts import PLANS_FOLD_INSERT_TRIGGER, PLANS_WORDS_INSERT_TRIGGER
     from core.models import DunningPlan, Plan
 
@@ -286,7 +294,7 @@ def generate_plans(ctx: ServiceContext, count: int, *, chunk: int = 50_000, seed
         require(session, ctx, "plans.write")
         start = session.scalar(select(func.coalesce(func.max(Plan.id), 0)))
         have = set(session.scalars(select(DunningPlan.handle)))
-        now = utcnow()
+        now = now or utcnow()
         for handle, name, steps in DEMO_DUNNING_PLANS:
             if handle not in have:
                 session.add(DunningPlan(handle=handle, name=name, steps=steps, created_at=now,
@@ -301,7 +309,7 @@ def generate_plans(ctx: ServiceContext, count: int, *, chunk: int = 50_000, seed
     try:
         while done < count:
             n = min(chunk, count - done)
-            rows = fake_plan_rows(n, start=start + done, seed=seed)
+            rows = fake_plan_rows(n, start=start + done, seed=seed, now=now)
             cur = raw.cursor()
             if sqlite:
                 rows = [tuple(v.strftime(_SQLITE_TS) if i in ts and v is not None else v
@@ -341,5 +349,6 @@ def generate_plans(ctx: ServiceContext, count: int, *, chunk: int = 50_000, seed
     finally:
         raw.close()
     with ctx.db.transaction() as session:
-        audit.record(session, ctx, "plan", "*", "generate_demo", None, {"count": count})
+        audit.record(session, ctx, "plan", "*", "generate_demo", None, {"count": count},
+                     at=now)
         return session.scalar(select(func.count()).select_from(Plan))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -68,13 +70,15 @@ def _validate(data: dict) -> OperatorInput:
         raise field_errors(exc) from None
 
 
-def add_operator(ctx: ServiceContext, data: dict) -> OperatorOut:
+def add_operator(ctx: ServiceContext, data: dict, *, now: datetime | None = None
+                 ) -> OperatorOut:
+    """A new operator; `now` is the moment of the action (created_at and the audit)."""
     inp = _validate(data)
     with ctx.db.transaction() as session:
         require(session, ctx, "operators.write")
         if session.scalar(select(Operator.id).where(Operator.login == inp.login)):
             raise ValidationFailed({"login": _("An operator with this login exists already.")})
-        now = utcnow()
+        now = now or utcnow()
         op = Operator(login=inp.login, name=inp.name or inp.login, role=inp.role,
                       active=inp.active, created_at=now, updated_at=now,
                       updated_by=ctx.operator)
@@ -84,7 +88,7 @@ def add_operator(ctx: ServiceContext, data: dict) -> OperatorOut:
         except IntegrityError:
             raise ValidationFailed(
                 {"login": _("An operator with this login exists already.")}) from None
-        audit.record(session, ctx, "operator", op.id, "create", None, _snapshot(op))
+        audit.record(session, ctx, "operator", op.id, "create", None, _snapshot(op), at=now)
         return _out(op)
 
 

@@ -16,6 +16,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _
 from core.models import DunningPlan, Plan, Subscription, utcnow
 from core.models.subscriptions import LIVE_STATES
+from core.rules import plans as rules
 from core.schemas.common import Window
 from core.schemas.plans import (
     PLAN_FIELDS,
@@ -49,7 +50,8 @@ def plan_out(p: Plan) -> PlanOut:
     data = {c: getattr(p, c) for c in PLAN_INPUT_FIELDS}
     data.update(id=p.id, version=p.version, state=p.state, created=p.created, deleted=p.deleted,
                 updated_at=p.updated_at, updated_by=p.updated_by, row_version=p.row_version,
-                entitlements=list(p.entitlements or []), description=p.description or "")
+                entitlements=list(p.entitlements or []), description=p.description or "",
+                allowed_actions=rules.allowed_actions(p.state, version=p.version))
     try:
         return PlanOut.model_validate(data)
     except ValidationError:
@@ -236,6 +238,7 @@ def edit_plan(ctx: ServiceContext, handle: str, changes: dict[str, Any], *,
     with ctx.db.transaction() as session:
         require(session, ctx, WRITE)
         p = _load_current_for_write(session, handle, expected_row_version)
+        rules.check("edit", p.state, version=p.version)
         stored = plan_out(p)
         current = stored.model_dump(include=set(PLAN_INPUT_FIELDS))
         refused = {k: _("Changing this needs a new version of the plan.")
@@ -289,8 +292,7 @@ def create_plan_version(ctx: ServiceContext, handle: str, changes: dict[str, Any
     with ctx.db.transaction() as session:
         require(session, ctx, WRITE)
         current = _load_current_for_write(session, handle, expected_row_version)
-        if current.state == "deleted":
-            raise ValidationFailed({"_": _("The plan is deleted; undelete it first.")})
+        rules.check("new_version", current.state, version=current.version)
         stored = plan_out(current)
         base = stored.model_dump(include=set(PLAN_INPUT_FIELDS))
         if "handle" in changes and changes["handle"] != handle:
@@ -355,10 +357,7 @@ def _set_state(ctx: ServiceContext, handle: str, state: str, action: str,
     with ctx.db.transaction() as session:
         require(session, ctx, WRITE)
         p = _load_current_for_write(session, handle, expected_row_version, required=False)
-        if action == "delete" and p.state == "deleted":
-            raise ValidationFailed({"_": _("The plan is already deleted.")})
-        if action == "undelete" and p.state != "deleted":
-            raise ValidationFailed({"_": _("The plan is not deleted.")})
+        rules.check(action, p.state, version=p.version)
         before = {"state": p.state, "deleted": p.deleted and p.deleted.isoformat()}
         p.state = state
         p.deleted = now if state == "deleted" else None

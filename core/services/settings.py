@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -229,8 +230,10 @@ KIND = _uow.Kind(
     meanwhile=lambda: _("Changed by someone else meanwhile — reload."))
 
 
-def set_setting(ctx: ServiceContext, key: str, value: Any) -> SettingValue:
-    """Set `key` (admins only): validated for the key, audited with before and after."""
+def set_setting(ctx: ServiceContext, key: str, value: Any, *, now: datetime | None = None
+                ) -> SettingValue:
+    """Set `key` (admins only): validated for the key, audited with before and after at `now`
+    (the moment of the action, default now)."""
     spec = _spec(key)
     typed = parse_setting(key, value)
     with ctx.db.transaction() as session:
@@ -244,5 +247,5 @@ def set_setting(ctx: ServiceContext, key: str, value: Any) -> SettingValue:
         else:
             row.value = stored
         _uow.save(session, ctx, KIND, row, "update", {"value": before}, {"value": stored},
-                  key=key)
+                  key=key, now=now)
         return _out(spec, stored, True)

@@ -1,7 +1,8 @@
 """Saved list views (filters + columns + sort) and per-operator preferences.
 
 Views: every operator keeps their own views; an admin may publish a view as shared, and then
-everyone sees it. Saving a view under a name the operator already uses replaces it.
+everyone sees it. Saving a view under a name the operator already uses replaces it, at the
+version the caller showed (mandatory, as for every form edit; stale is a Conflict).
 
 Preferences (e.g. the plan list's visible columns): any operator, also a viewer, may store
 their own. They change nothing but that operator's screens, so READ suffices — a viewer who
@@ -109,13 +110,15 @@ KIND = _uow.Kind(
 
 
 def save_view(ctx: ServiceContext, name: str, query: str, columns: list[str], sort: str, *,
-              shared: bool = False, list_name: str = "plans",
-              expected_version: int | None = None) -> SavedViewOut:
+              expected_version: int | None, shared: bool = False,
+              list_name: str = "plans") -> SavedViewOut:
     """Save (or replace, by name) one of the operator's views; `shared=True` needs an admin.
 
     `query` is query-language text (core.plan_query), `columns` the visible list columns in
-    order, `sort` "column:asc|desc". With `expected_version`, replacing a view that changed
-    meanwhile raises Conflict.
+    order, `sort` "column:asc|desc". `expected_version` is mandatory (leaving it out is a
+    TypeError, as for every form edit): None for a new view, else the version of the view
+    being replaced as the caller showed it. A stale version, or None when the operator already
+    has a view of that name (it was saved meanwhile), raises Conflict; nothing is written.
     """
     name, query, columns, sort = _validate(list_name, name, query, columns, sort)
     with ctx.db.transaction() as session:
@@ -125,11 +128,15 @@ def save_view(ctx: ServiceContext, name: str, query: str, columns: list[str], so
             SavedView.name == name))
         now = utcnow()
         if v is None:
+            if expected_version is not None:  # the view being replaced was deleted meanwhile
+                raise Conflict(KIND.meanwhile())
             v = SavedView(owner=ctx.operator, list_name=list_name, name=name, created=now)
             before = None
             session.add(v)
         else:
-            _uow.check_version(KIND, v, expected_version, required=False)
+            if expected_version is None:  # the caller believed the name new
+                raise Conflict(_("A view with this name was saved meanwhile — try again."))
+            _uow.check_version(KIND, v, expected_version)
             if v.shared and not shared:
                 require(session, ctx, PUBLISH)  # un-publishing is publishing too
             before = _snapshot(v)

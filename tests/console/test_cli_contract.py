@@ -4,6 +4,7 @@ English snake_case with ISO 8601 offsets whatever --lang says."""
 
 import argparse
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -47,7 +48,10 @@ LISTS_AND_SHOWS = {"contacts search", "contacts show", "operators list", "plans 
 ACTIONS_WITH_A_MOMENT = {"billing run", "plans import", "plans delete", "plans undelete",
                          "subscriptions create", "subscriptions cancel", "subscriptions uncancel",
                          "subscriptions expire", "subscriptions hold", "subscriptions reactivate",
-                         "subscriptions change-plan", "invoices pay", "invoices fail"}
+                         "subscriptions change-plan", "invoices pay", "invoices fail",
+                         "operators add", "demo-data", "settings set"}
+# Commands that neither list nor act on the account's records: the schema and a dry run.
+NEITHER = {"db upgrade", "db current", "db init", "simulate"}
 
 
 def _options(parser):
@@ -64,6 +68,85 @@ def test_every_acting_command_takes_at():
     commands = dict(_commands())
     for name in ACTIONS_WITH_A_MOMENT:
         assert "--at" in _options(commands[name]), name
+
+
+def test_every_command_is_a_list_a_show_or_an_action_with_a_moment():
+    """A new command lands in one of the sets above, so an acting one cannot lack --at."""
+    names = {name for name, _parser in _commands()}
+    assert names == LISTS_AND_SHOWS | ACTIONS_WITH_A_MOMENT | NEITHER
+
+
+def _history(path: str, entity: str, entity_id: str):
+    from core.db import open_database
+    from core.services import audit
+    from core.services.operators import sign_in
+
+    return audit.history(sign_in(open_database(path), "boss"), entity, entity_id)
+
+
+AT = "2026-03-14T10:00+01:00"
+AT_UTC = "2026-03-14T09:00:00+00:00"
+
+
+def test_operators_add_at_is_the_moment_of_creation_and_of_its_audit(capsys, db):
+    code, out, err = run(capsys, "--db", db, "--operator", "boss", "operators", "add", "carla",
+                         "--role", "viewer", "--at", AT)
+    assert (code, err) == (0, "")
+    code, out, _err = run(capsys, "--db", db, "--operator", "boss", "operators", "list",
+                          "--json")
+    carla = next(o for o in json.loads(out) if o["login"] == "carla")
+    assert carla["created_at"] == AT_UTC
+    from core.db import open_database
+    from core.services.operators import get_operator, sign_in
+
+    op = get_operator(sign_in(open_database(db), "boss"), "carla")
+    (entry,) = _history(db, "operator", str(op.id))
+    assert (entry.action, entry.at.isoformat()) == ("create", AT_UTC)
+    # Without an offset --at is read in the account's time zone (Europe/Berlin).
+    assert run(capsys, "--db", db, "--operator", "boss", "operators", "add", "dora",
+               "--at", "2026-03-14T10:00")[0] == 0
+    dora = get_operator(sign_in(open_database(db), "boss"), "dora")
+    assert dora.created_at.isoformat() == AT_UTC
+    code, out, err = run(capsys, "--db", db, "--operator", "boss", "operators", "add", "eve",
+                         "--at", "noon")
+    assert code == 2 and err.startswith("kontor: --at: ")
+
+
+def test_settings_set_at_is_the_moment_of_its_audit(capsys, db):
+    code, out, err = run(capsys, "--db", db, "--operator", "boss", "settings", "set",
+                         "default_vat", "0.19", "--at", AT)
+    assert (code, err) == (0, "")
+    (entry,) = _history(db, "setting", "default_vat")
+    assert (entry.action, entry.at.isoformat(), entry.after) == (
+        "update", AT_UTC, {"value": "0.19"})
+    code, out, err = run(capsys, "--db", db, "--operator", "boss", "settings", "set",
+                         "default_vat", "0.07", "--at", "2300-01-01")
+    assert code == 2 and err.startswith("kontor: --at: ")
+    assert len(_history(db, "setting", "default_vat")) == 1  # nothing written
+
+
+def test_demo_data_at_is_the_moment_of_the_fill(capsys, tmp_path):
+    path = str(tmp_path / "demo.db")
+    code, out, err = run(capsys, "--db", path, "--operator", "boss", "demo-data",
+                         "--contacts", "20", "--plans", "12", "--at", AT)
+    assert code == 0, err
+    contacts = _history(path, "contact", "*")
+    plans = _history(path, "plan", "*")
+    assert [(e.action, e.at.isoformat()) for e in contacts + plans] == [
+        ("generate_demo", AT_UTC)] * 2
+    from core.db import open_database
+    from core.schemas.common import Window
+    from core.services import plan_catalogue
+    from core.services.contacts import list_contacts
+    from core.services.operators import sign_in
+
+    ctx = sign_in(open_database(path), "boss")
+    moment = datetime.fromisoformat(AT_UTC)
+    created = [c.created_at for c in list_contacts(ctx, "", Window(limit=50))]
+    assert len(created) == 20 and all(c <= moment for c in created)
+    assert min(created) >= moment - timedelta(days=4 * 366)
+    rows = plan_catalogue.list_plans_window(ctx, window=Window(limit=100))
+    assert rows and all(r.created <= moment for r in rows)
 
 
 def test_domain_errors_map_to_the_contract_statuses():

@@ -417,7 +417,7 @@ async def test_delete_asks_with_no_focused_and_undelete_brings_it_back(admin):
     assert plan_service.get_plan(admin, "gold").state == "active"
 
 
-async def test_the_service_message_is_shown_when_it_refuses(admin):
+async def test_the_refusal_of_the_plan_table_is_shown_and_nothing_is_asked(admin):
     plan = plan_service.create_plan(admin, GOLD)
     async with KontorApp(admin).run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -426,9 +426,31 @@ async def test_the_service_message_is_shown_when_it_refuses(admin):
         done = []
         confirm_undelete_plan(pilot.app.screen, admin, plan, done.append)  # not deleted
         await settle(pilot)
-        await pilot.press("y")
+        assert not isinstance(pilot.app.screen, ConfirmDialog)
+        assert done == [] and messages == ["The plan is not deleted."]
+
+
+async def test_what_a_deleted_plan_allows_is_the_plan_tables_answer(admin):
+    """The form's read-only reason and the history's keys are lookups in allowed_actions."""
+    plan_service.create_plan(admin, GOLD)
+    deleted = plan_service.delete_plan(admin, "gold")
+    async with KontorApp(admin).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert done == [] and any("not deleted" in m for m in messages)
+        form = await open_form(pilot, admin, deleted)
+        assert form.read_only
+        banner = str(form.query_one("#form-banner", Static).render())
+        assert deleted.allowed_actions["edit"] == "The plan is deleted: undelete it to change it."
+        assert deleted.allowed_actions["edit"] in banner
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.app.push_screen(PlanVersionsScreen(admin, "gold"))
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert [screen.check_action(a, ()) for a in ("edit", "delete", "undelete")] == [
+            False, False, True]
+        await pilot.press("e")  # not offered: nothing opens
+        await settle(pilot)
+        assert pilot.app.screen is screen
 
 
 @pytest.mark.parametrize("role", ["viewer", "agent"])

@@ -162,7 +162,16 @@ async def test_save_a_view_and_recall_it_from_the_palette(ctx):
         await settle(pilot)
         assert screen.filter.schedule_type == ("month_fixedday",)
         assert screen.view_name == "fixed day"
-    assert [v.name for v in view_service.list_views(ctx)] == ["fixed day"]
+        # Saving it again under its name replaces it at the version the list showed.
+        await query(pilot, "state:active")
+        await pilot.press("v")
+        await settle(pilot)
+        await type_text(pilot, "fixed day")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.view_name == "fixed day"
+    assert [(v.name, v.query, v.version) for v in view_service.list_views(ctx)] == [
+        ("fixed day", "state:active", 2)]
 
 
 async def test_export_writes_exactly_what_the_list_shows(ctx, tmp_path, monkeypatch):
@@ -247,7 +256,8 @@ async def test_a_hidden_column_reads_as_unticked_without_colour(ctx):
 async def test_deleting_a_saved_view_asks_first(ctx):
     from console.widgets.confirm import ConfirmDialog
 
-    view_service.save_view(ctx, "mine", "state:active", list(COLUMNS_ALL), "created:desc")
+    view_service.save_view(ctx, "mine", "state:active", list(COLUMNS_ALL), "created:desc",
+                           expected_version=None)
     async with KontorApp(ctx).run_test(size=SIZE) as pilot:
         await open_plans(pilot)
         await pilot.press("w")
@@ -309,9 +319,46 @@ async def test_filter_panel_shows_human_labels_for_choices(ctx):
             await pilot.press("down")
         await pilot.press("enter")
         await settle(pilot)
-        choices = pilot.app.screen.query_one("#filter-choices", SelectionList)
+        choices = pilot.app.screen.query_one("#input-schedule_type", SelectionList)
         prompts = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
         assert "monthly — on a fixed day" in prompts and "month_fixedday" not in prompts
         await pilot.press("escape", "escape")  # back to the list; the draft is unchanged
         await settle(pilot)
         assert isinstance(pilot.app.screen, PlanListScreen)
+
+
+async def test_filter_panel_is_a_form_bad_value_inline_and_esc_asks(ctx):
+    """The panel is a FormScreen: a value that does not parse is marked on its row (nothing
+    applied), and esc on a changed panel asks before it drops the changes."""
+    from console.widgets.confirm import ConfirmDialog
+
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        screen = await open_plans(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        panel = pilot.app.screen
+        for _ in range(KEYS.index("amount")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await type_text(pilot, "abc")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is panel
+        assert "is not an amount" in str(panel.query_one("#error-amount", Static).render())
+        assert pilot.app.focused is panel.query_one("#input-amount", Input)
+        await pilot.press("ctrl+d")  # remove this filter: the row is empty again
+        await type_text(pilot, "10")
+        await pilot.press("escape")  # back to the field list, the value kept
+        await settle(pilot)
+        assert panel.query_one("#error-amount", Static).has_class("-empty")
+        await pilot.press("escape")  # the panel changed: it asks, No focused
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        assert pilot.app.focused.id == "no"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is panel
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert screen.filter.amount == plan_query.NumRange(lo=1000, hi=1000)

@@ -33,6 +33,8 @@ async def test_start_screen_first_then_contacts_and_early_keys_are_dropped(seede
         assert type(app.screen).__name__ == "StartScreen"
         assert "plans" in str(app.screen.query_one("#start-progress").render())
         await pilot.press("slash", "m", "u", "e", "n")  # typed while the database opens
+        await pilot.press("2", "n")  # an area key too: no plan list without a database
+        assert type(app.screen).__name__ == "StartScreen"
         release.set()
         await settle(pilot)
         assert type(app.screen).__name__ == "ContactsScreen"

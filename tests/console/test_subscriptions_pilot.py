@@ -215,3 +215,28 @@ async def test_the_keys_follow_the_services_allowed_actions(billed):
                 await settle(pilot)
         assert shown == {"cancel_subscription": False, "uncancel": False, "change_plan": True,
                          "hold": False, "reactivate": True, "expire": True}
+
+
+async def test_a_paid_invoice_says_why_instead_of_asking(billed):
+    """`m` on a paid invoice: the invoice table's reason (allowed_actions), no question."""
+    from console.widgets.confirm import ConfirmDialog
+    from core.services import invoices as invoice_service
+
+    ctx = sign_in(billed, "alice")
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_annas_subscription(pilot)
+        for inv in screen.invoices:
+            if inv.state != "paid":
+                invoice_service.record_payment(ctx, inv.number,
+                                               expected_row_version=inv.row_version)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert screen.invoices and all(i.state == "paid" for i in screen.invoices)
+        messages = []
+        pilot.app.notify = lambda message, **kw: messages.append(message)
+        await pilot.press("m")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, ConfirmDialog)
+        assert messages == [screen.invoices[0].allowed_actions["record_payment"]]
+        assert messages == ["A paid invoice cannot become paid."]

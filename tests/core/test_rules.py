@@ -5,6 +5,7 @@ import pytest
 from core.errors import ValidationFailed
 from core.rules import Refused, TransitionTable
 from core.rules import invoices as invoice_rules
+from core.rules import plans as plan_rules
 from core.rules import subscriptions as rules
 
 ENDED = "The subscription has already ended."
@@ -121,3 +122,40 @@ def test_a_new_table_is_a_dict_of_rules():
         "revoke": lambda s, f: None if s == "granted" else "Already revoked."})
     assert table.allowed_actions("granted") == {"revoke": None}
     assert table.allowed_actions("revoked") == {"revoke": "Already revoked."}
+
+
+# -- plans (core/rules/plans.py) ----------------------------------------------------------------
+
+SUPERSEDED = "Version 3 is superseded: open the current version to change the plan."
+PLAN_EXPECTED = {
+    # The current version: edit in place, a new version, delete; undelete has nothing to do.
+    "active": {"edit": None, "new_version": None, "delete": None,
+               "undelete": "The plan is not deleted."},
+    # An older version: every action belongs to the current one.
+    "superseded": {"edit": SUPERSEDED, "new_version": SUPERSEDED, "delete": SUPERSEDED,
+                   "undelete": "The plan is not deleted."},
+    # A deleted plan comes back by undelete only.
+    "deleted": {"edit": "The plan is deleted: undelete it to change it.",
+                "new_version": "The plan is deleted; undelete it first.",
+                "delete": "The plan is already deleted.", "undelete": None},
+}
+
+
+@pytest.mark.parametrize("state", plan_rules.STATES)
+def test_every_plan_state_allows_exactly_its_actions(state):
+    assert plan_rules.allowed_actions(state, version=3) == PLAN_EXPECTED[state]
+
+
+def test_the_plan_table_knows_the_models_states():
+    from core.models.plans import PLAN_STATES
+
+    assert plan_rules.STATES == PLAN_STATES
+    assert plan_rules.ACTIONS == ("edit", "new_version", "delete", "undelete")
+
+
+def test_a_refused_plan_action_is_a_refused_validation_on_underscore():
+    with pytest.raises(Refused) as exc:
+        plan_rules.check("delete", "deleted")
+    assert exc.value.action == "delete"
+    assert exc.value.fields == {"_": "The plan is already deleted."}
+    plan_rules.check("undelete", "deleted")  # allowed: no error

@@ -98,3 +98,23 @@ def test_seed_demo_creates_the_hand_picked_contacts_with_an_audit_history(db, ad
     assert "Anna Müller" in [r.name for r in contacts.list_contacts(admin, "anna müll",
                                                                      Window(limit=500))]
     assert [r.name for r in contacts.list_contacts(admin, "+49 30 123")] == ["Anna Müller"]
+
+
+def test_demo_data_at_a_given_moment(admin):
+    """`now` (the CLI's --at): the audit record is then, every contact and plan before it."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.services import audit, plan_catalogue
+    from core.services.demo import generate_plans
+
+    moment = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+    generate_contacts(admin, 30, now=moment)
+    generate_plans(admin, 10, now=moment)
+    for entity in ("contact", "plan"):
+        (entry,) = audit.history(admin, entity, "*")
+        assert entry.at == moment
+    created = [c.created_at for c in contacts.list_contacts(admin, "", Window(limit=50))]
+    assert len(created) == 30
+    assert all(moment - timedelta(days=4 * 366) <= c <= moment for c in created)
+    rows = plan_catalogue.list_plans_window(admin, window=Window(limit=50))
+    assert rows and all(r.created <= moment for r in rows)

@@ -181,3 +181,16 @@ def test_role_changes_take_effect_on_the_next_write_within_an_existing_context(d
     update_operator(admin, "newbie", {"role": "agent", "active": True},
                     expected_version=nb.version)
     assert contacts.create_contact(viewer_ctx, {"name": "Ben", "email": "ben@example.de"}).id
+
+
+def test_add_operator_at_a_given_moment_stamps_created_at_and_the_audit(admin):
+    """`now` (the CLI's --at) is the moment of the action: created_at and the audit record."""
+    from datetime import UTC, datetime
+
+    from core.services import audit
+
+    moment = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+    op = add_operator(admin, {"login": "carla", "role": "viewer"}, now=moment)
+    assert op.created_at == moment
+    (entry,) = audit.history(admin, "operator", op.id)
+    assert (entry.action, entry.at) == ("create", moment)

@@ -183,3 +183,38 @@ def test_seed_004_fields_change_in_place(admin):
 
     assert set(EDITABLE_IN_PLACE) == {"name", "description", "vat", "dunning_plan",
                                       "setup_fee", "setup_fee_text", "setup_fee_handling"}
+
+
+def test_plan_services_are_guarded_by_the_plan_table_and_ship_its_answer(admin):
+    """core/rules/plans.py is the guard (Refused on "_") and `allowed_actions` its answer."""
+    from core.rules import Refused
+    from core.rules import plans as plan_rules
+
+    v1 = plans.create_plan(admin, MONTHLY_1ST)
+    assert v1.allowed_actions == plan_rules.allowed_actions("active", version=1)
+    assert v1.allowed_actions["delete"] is None and v1.allowed_actions["undelete"]
+    v2 = plans.create_plan_version(admin, "gold", {"amount": 1200}, scope="new_only",
+                                   expected_row_version=v1.row_version).plan
+    old = plans.get_plan(admin, "gold", 1)
+    assert old.allowed_actions["edit"] == (
+        "Version 1 is superseded: open the current version to change the plan.")
+    deleted = plans.delete_plan(admin, "gold", expected_row_version=v2.row_version)
+    assert deleted.allowed_actions == plan_rules.allowed_actions("deleted", version=2)
+    # Every action the table refuses is refused by its service with the table's reason,
+    # and nothing is written.
+    for action, call in [
+            ("edit", lambda rv: plans.edit_plan(admin, "gold", {"name": "Gold+"},
+                                                expected_row_version=rv)),
+            ("new_version", lambda rv: plans.create_plan_version(
+                admin, "gold", {"amount": 1300}, scope="new_only", expected_row_version=rv)),
+            ("delete", lambda rv: plans.delete_plan(admin, "gold", expected_row_version=rv))]:
+        with pytest.raises(Refused) as exc:
+            call(deleted.row_version)
+        assert exc.value.action == action
+        assert exc.value.fields == {"_": deleted.allowed_actions[action]}
+    assert plans.get_plan(admin, "gold").row_version == deleted.row_version
+    assert [p.version for p in plans.list_plan_versions(admin, "gold")] == [1, 2]
+    back = plans.undelete_plan(admin, "gold", expected_row_version=deleted.row_version)
+    assert back.allowed_actions["undelete"] == "The plan is not deleted."
+    with pytest.raises(Refused):
+        plans.undelete_plan(admin, "gold")

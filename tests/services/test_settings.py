@@ -116,3 +116,12 @@ def test_the_subscription_services_timezone_is_the_setting(admin):
     with pytest.raises(ValidationFailed) as exc:
         subs.set_account_timezone(admin, "Mars/Olympus")
     assert list(exc.value.fields) == ["account_timezone"]
+
+
+def test_set_setting_at_a_given_moment_is_audited_then(admin):
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+    st.set_setting(admin, "default_currency", "chf", now=moment)
+    (entry,) = audit.history(admin, "setting", "default_currency")
+    assert (entry.at, entry.after) == (moment, {"value": "CHF"})

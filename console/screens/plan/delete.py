@@ -20,12 +20,23 @@ def _current_and_affected(ctx: ServiceContext, handle: str):
             plan_service.count_affected_subscribers(ctx, handle))
 
 
+def _refused(screen: Screen, current: PlanOut, action: str) -> bool:
+    """Say why the plan's state refuses `action` (core's table, shipped on the plan) rather
+    than asking a question whose Yes the service would refuse."""
+    reason = current.allowed_actions.get(action)
+    if reason is not None:
+        screen.notify(reason, severity="warning")
+    return reason is not None
+
+
 def confirm_delete_plan(screen: Screen, ctx: ServiceContext, plan: PlanOut,
                         on_done: Callable[[PlanOut], None] | None = None) -> None:
     """Ask (No focused), then delete the plan's current version; the service has the last word."""
 
     def ask(found) -> None:
         current, affected = found
+        if _refused(screen, current, "delete"):
+            return
         if affected.total:
             detail = ngettext(
                 "New subscriptions to it are refused. Its {n} live subscriber keeps being "
@@ -56,6 +67,8 @@ def confirm_undelete_plan(screen: Screen, ctx: ServiceContext, plan: PlanOut,
     """Ask (No focused), then make the deleted plan active again."""
 
     def ask(current: PlanOut) -> None:
+        if _refused(screen, current, "undelete"):
+            return
         screen.app.push_screen(
             ConfirmDialog(_("Undelete plan {name} ({handle})?").format(
                 name=current.name, handle=current.handle),

@@ -30,6 +30,7 @@ from textual.widgets import (
 )
 
 from console.calls import run_service, show_error
+from console.keys import ready_for_keys
 from console.screens.plan.fields import (
     INTERVAL_UNIT,
     ROW_OF,
@@ -190,6 +191,7 @@ class PlanForm(Screen[PlanOut | None]):
         self.show_versions = versions is not None
         self.start = start or sample_start()
         self.read_only_reason = self._read_only_reason(read_only)
+        self.keys_ready = False  # until mounted and focused (console/keys.py)
         self.saving = False
         self._initial: dict[str, Any] = {}
         self._timeline_timer = None
@@ -205,12 +207,8 @@ class PlanForm(Screen[PlanOut | None]):
         if not self.ctx.can(WRITE):
             return _("Read only: plans are changed by admins (your role: {role}).").format(
                 role=self.ctx.role)
-        if plan is not None and plan.state == "superseded":
-            return _("Version {v} is superseded: open the current version to change the "
-                     "plan.").format(v=plan.version)
-        if plan is not None and plan.state == "deleted":
-            return _("The plan is deleted: undelete it to change it.")
-        return None
+        # What the state allows is core's answer (core/rules/plans.py), only looked up here.
+        return plan.allowed_actions.get("edit") if plan is not None else None
 
     @property
     def read_only(self) -> bool:
@@ -267,6 +265,7 @@ class PlanForm(Screen[PlanOut | None]):
                         group="settings")
         self._initial = self.raw()
         self._refresh_timeline()
+        ready_for_keys(self)
 
     def _account_defaults(self, settings) -> None:
         values = {s.key: s.value for s in settings}
