@@ -111,12 +111,19 @@ def _demo_progress_text(step: str) -> str:
 
 def _run_console(args) -> int:
     # The first frame is drawn before SQLAlchemy and the services are imported: the database
-    # is opened (or the demo copied) in a thread while the start screen shows progress.
+    # is opened (or the demo copied) in a thread while the start screen shows progress; on
+    # SQLite the first contacts are shown before that (core/first_window.py).
     from console.app import KontorApp
 
     opened: list = []
     tmpdir = tempfile.mkdtemp(prefix="kontor-demo-") if args.demo else None
     login = operator_login(args)
+
+    def preview():
+        from console.widgets.paging import PAGE
+        from core.first_window import read_first_window
+
+        return read_first_window(args.db, login, PAGE)
 
     def connect(progress):
         from core.db import open_database, refuse_missing_database, resolve_url
@@ -137,7 +144,8 @@ def _run_console(args) -> int:
         return sign_in(db, login)
 
     try:
-        app = KontorApp(demo=args.demo, theme=args.theme, connect=connect)
+        app = KontorApp(demo=args.demo, theme=args.theme, connect=connect,
+                        preview=None if args.demo else preview)
         app.run(mouse=not args.no_mouse)
         return app.return_code or 0
     finally:
