@@ -131,14 +131,15 @@ def main() -> int:
         bare_cpu.append(b["first_frame_cpu"])
         imports.append(i)
         frame.append(k["first_frame"])
-        frame_cpu.append(k["first_frame_cpu"])
+        frame_cpu.append(k.get("first_frame_cpu", float("nan")))  # older apps: no CPU
         rows.append(k["first_rows"])
-        rows_cpu.append(k["first_rows_cpu"])
+        rows_cpu.append(k.get("first_rows_cpu", float("nan")))
     lists = bare, imports, frame, rows, bare_cpu, frame_cpu, rows_cpu
     bare, imports, frame, rows, bare_cpu, frame_cpu, rows_cpu = (xs[1:] for xs in lists)
 
     def med(xs):
-        return round(statistics.median(xs), 3)
+        xs = [x for x in xs if x == x]  # NaN: not reported by that app
+        return round(statistics.median(xs), 3) if xs else None
 
     ratio_frame = [f / b for f, b in zip(frame, bare)]
     ratio_rows = [r / b for r, b in zip(rows, bare)]

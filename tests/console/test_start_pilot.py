@@ -57,7 +57,7 @@ def test_the_console_module_does_not_import_sqlalchemy():
     code = ("import sys, console.app, console.screens.start, console.cli; "
             "console.cli.build_parser(); "
             "sys.exit('sqlalchemy' in sys.modules or 'pydantic' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 async def test_the_first_contacts_show_before_the_services_and_the_list_takes_them_over(seeded):
@@ -138,3 +138,17 @@ async def test_the_preview_rows_stay_and_the_count_comes_when_the_database_is_op
         await pilot.press("n")
         await settle(pilot)
         assert type(app.screen).__name__ == "ContactForm"
+
+
+def test_opening_the_console_parses_without_the_commands_but_commands_still_parse():
+    import subprocess
+
+    code = ("import sys; from console.cli.main import _parse; "
+            "a = _parse(['--db', 'x.db', '--theme', 'ansi-dark']); "
+            "assert (a.db, a.theme, a.command) == ('x.db', 'ansi-dark', None); "
+            "sys.exit('console.cli.plans' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+    from console.cli.main import _parse
+
+    args = _parse(["--db", "x.db", "contacts", "search", "anna", "--json"])
+    assert args.command == "contacts" and args.db == "x.db"
