@@ -23,6 +23,8 @@ BENCHMARKS = [
     ("plan_list.py", ["--plans", "5000", "--rounds", "1", "--no-export"]),
     ("billing_run.py", ["--subscriptions", "10000"]),
     ("lesson_preview.py", ["--rounds", "500"]),
+    ("startup.py", ["--contacts", "20000", "--rounds", "1"]),
+    ("plan_form.py", ["--rounds", "1"]),
 ]
 
 
@@ -32,7 +34,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="kontor-bench-") as tmp:
         for script, small in BENCHMARKS:
             args = [] if full else list(small)
-            if script in ("contacts.py", "plan_list.py"):
+            if script in ("contacts.py", "plan_list.py", "startup.py"):
                 args += ["--db", os.path.join(tmp, script.replace(".py", ".db"))]
             started = time.perf_counter()
             r = subprocess.run([sys.executable, str(HERE / script), *args],

@@ -43,7 +43,8 @@ class Bare(App):
         self.call_after_refresh(self.done)
     def done(self):
         with open(os.environ["KONTOR_STARTUP_PROBE"], "a") as f:
-            f.write(json.dumps({"event": "first_frame", "t": time.time()}) + "\n")
+            f.write(json.dumps({"event": "first_frame", "t": time.time(),
+                                "cpu": time.process_time()}) + "\n")
         self.exit()
 
 Bare().run()
@@ -93,7 +94,9 @@ def probe(argv: list[str]) -> dict[str, float]:
         events = [json.loads(line) for line in Path(path).read_text().splitlines() if line]
     finally:
         os.unlink(path)
-    return {e["event"]: e["t"] - started for e in events}
+    out = {e["event"]: e["t"] - started for e in events}
+    out |= {e["event"] + "_cpu": e["cpu"] for e in events if "cpu" in e}
+    return out
 
 
 def timed(argv: list[str]) -> float:
@@ -119,19 +122,24 @@ def main() -> int:
     db = Path(args.db)
     ensure_database(db, args.contacts)
     py = sys.executable
-    bare, imports, frame, rows = [], [], [], []
+    bare, imports, frame, rows, bare_cpu, frame_cpu, rows_cpu = [], [], [], [], [], [], []
     for _ in range(args.rounds + 1):  # the first round warms the OS caches, not counted
-        b = probe([py, "-c", BARE_APP])["first_frame"]
+        b = probe([py, "-c", BARE_APP])
         i = timed([py, "-c", "import textual.app, sqlalchemy.orm, pydantic, babel.dates"])
         k = probe([py, "-m", "console.cli", "--db", str(db)])
-        bare.append(b)
+        bare.append(b["first_frame"])
+        bare_cpu.append(b["first_frame_cpu"])
         imports.append(i)
         frame.append(k["first_frame"])
+        frame_cpu.append(k.get("first_frame_cpu", float("nan")))  # older apps: no CPU
         rows.append(k["first_rows"])
-    bare, imports, frame, rows = bare[1:], imports[1:], frame[1:], rows[1:]
+        rows_cpu.append(k.get("first_rows_cpu", float("nan")))
+    lists = bare, imports, frame, rows, bare_cpu, frame_cpu, rows_cpu
+    bare, imports, frame, rows, bare_cpu, frame_cpu, rows_cpu = (xs[1:] for xs in lists)
 
     def med(xs):
-        return round(statistics.median(xs), 3)
+        xs = [x for x in xs if x == x]  # NaN: not reported by that app
+        return round(statistics.median(xs), 3) if xs else None
 
     ratio_frame = [f / b for f, b in zip(frame, bare)]
     ratio_rows = [r / b for r, b in zip(rows, bare)]
@@ -141,6 +149,11 @@ def main() -> int:
         "kontor_first_frame_s": med(frame), "kontor_first_rows_s": med(rows),
         "first_frame_ratio_to_bare": round(statistics.median(ratio_frame), 2),
         "first_rows_ratio_to_bare": round(statistics.median(ratio_rows), 2),
+        # CPU seconds of the console's own process at those moments (the preview's second
+        # process not counted): what a loaded machine cannot inflate.
+        "cpu_s": {"bare_first_frame": med(bare_cpu), "kontor_first_frame": med(frame_cpu),
+                  "kontor_first_rows": med(rows_cpu)},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "samples": {"bare": bare, "imports": imports, "frame": frame, "rows": rows},
     }, indent=2))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from console.keys import KeyHold
 from core.i18n import _
 
 if TYPE_CHECKING:  # SQLAlchemy (under the services) is imported after the first frame
+    from core.first_window import FirstWindow
     from core.services.context import ServiceContext
 
 # `benchmarks/startup.py` sets this to a file: the app appends when it drew its first frame
@@ -58,9 +60,14 @@ class KontorApp(KeyHold, App):
 
     def __init__(self, ctx: ServiceContext | None = None, *, demo: bool = False,
                  theme: str | None = None,
-                 connect: Callable[[Callable[[str], None]], ServiceContext] | None = None):
+                 connect: Callable[[Callable[[str], None]], ServiceContext] | None = None,
+                 preview: Callable[[], FirstWindow | None] | None = None):
         """`ctx`, or `connect(progress)` run in a thread after the first frame is drawn (it
-        opens the database and signs in; `progress` shows a line on the start screen)."""
+        opens the database and signs in; `progress` shows a line on the start screen).
+
+        `preview()`, run in that thread first, reads the first contacts without the services
+        (core/first_window.py): the contact list shows them before `connect` has imported
+        the services, and gets its context when `connect` returns."""
         super().__init__()
         if self.no_color:
             # Textual's NO_COLOR filter for non-ANSI themes is Monochrome, which still sends
@@ -71,6 +78,10 @@ class KontorApp(KeyHold, App):
                              for f in self._filters]
         self.ctx = ctx
         self._connect = connect
+        self._preview = preview
+        self._first_window: FirstWindow | None = None
+        self._waiting_for_ctx: list = []  # screens made before the database was open
+        self._preview_drawn = threading.Event()
         self._probe = os.environ.get(STARTUP_PROBE)
         self.demo = demo
         self._requested_theme = theme
@@ -88,7 +99,16 @@ class KontorApp(KeyHold, App):
     def areas(self) -> dict:
         """Mode -> screen factory (console/areas.py); a screen's module is imported when
         first shown."""
-        return {a.mode: (lambda a=a: a.make(self.ctx)) for a in AREAS}
+        return {a.mode: (lambda a=a: self._make_area(a)) for a in AREAS}
+
+    def _make_area(self, area):
+        if self.ctx is not None or area.mode != "contacts":
+            return area.make(self.ctx)
+        from console.screens.contacts import ContactsScreen
+
+        screen = ContactsScreen(None, self._first_window)
+        self._waiting_for_ctx.append(screen)
+        return screen
 
     def on_mount(self) -> None:
         self.title = "Kontor" + (" — " + _("demo") if self.demo else "")
@@ -96,7 +116,9 @@ class KontorApp(KeyHold, App):
             from console.screens.start import StartScreen
 
             self.push_screen(StartScreen())
-            self.run_worker(self._open, thread=True, exit_on_error=False)
+            # After the first frame: the worker's imports would hold the GIL while it draws.
+            self.call_after_refresh(self.run_worker, self._open, thread=True,
+                                    exit_on_error=False)
         else:
             self.switch_mode("contacts")
         if self._probe:
@@ -114,6 +136,17 @@ class KontorApp(KeyHold, App):
         def progress(message: str) -> None:
             self.call_from_thread(self._start_progress, message)
 
+        if self._preview is not None:
+            try:
+                first = self._preview()
+                if first is not None:
+                    self._warm_up()
+            except Exception:  # noqa: BLE001 - no preview: the list comes with the context
+                first = None
+            if first is not None:
+                self.call_from_thread(self._show_preview, first)
+                # Let the rows be drawn before this thread's imports compete for the GIL.
+                self._preview_drawn.wait(1.0)
         try:
             ctx = self._connect(progress)
         except Exception as exc:  # a KontorError says what is wrong; anything else too
@@ -121,6 +154,29 @@ class KontorApp(KeyHold, App):
             self.call_from_thread(self.exit, None, 1, message)
             return
         self.call_from_thread(self._connected, ctx)
+
+    @staticmethod
+    def _warm_up() -> None:
+        """What showing the preview needs, loaded off the event loop: the contact list's
+        module and the locale data its dates and numbers are formatted with."""
+        from datetime import date
+
+        from console.screens.contacts import contact_columns
+        from core.i18n import format_number, format_short_date
+
+        contact_columns()
+        format_short_date(date(2000, 1, 1))
+        format_number(1000)
+
+    def _show_preview(self, first: FirstWindow) -> None:
+        from console.screens.start import StartScreen
+
+        if self.ctx is not None or not isinstance(self.screen, StartScreen):
+            self._preview_drawn.set()
+            return
+        self._first_window = first
+        self.switch_mode("contacts")
+        self.call_after_refresh(self._preview_drawn.set)
 
     def _start_progress(self, message: str) -> None:
         from console.screens.start import StartScreen
@@ -130,9 +186,16 @@ class KontorApp(KeyHold, App):
 
     def _connected(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
-        self.switch_mode("contacts")
+        self._first_window = None
+        waiting, self._waiting_for_ctx = self._waiting_for_ctx, []
+        for screen in waiting:
+            screen.connected(ctx)
+        if not waiting:
+            self.switch_mode("contacts")
 
     def on_windowed_table_cursor_moved(self, event) -> None:
+        if not self._preview_drawn.is_set():
+            self.call_after_refresh(self._preview_drawn.set)
         if self._probe and event.row is not None:
             self._probe, probe = None, self._probe
             self.call_after_refresh(self._probe_event, "first_rows", probe, True)
@@ -141,7 +204,8 @@ class KontorApp(KeyHold, App):
         path = path or self._probe
         if path:
             with open(path, "a", encoding="utf-8") as f:
-                f.write(json.dumps({"event": event, "t": time.time()}) + "\n")
+                f.write(json.dumps({"event": event, "t": time.time(),
+                                    "cpu": time.process_time()}) + "\n")
         if done:
             self.exit()
 
@@ -176,7 +240,7 @@ class KontorApp(KeyHold, App):
         """The settings screen, on top of the operators area."""
         from console.screens.settings import SettingsScreen
 
-        if self.screen.__class__.__name__ == "SettingsScreen":
+        if self.screen.__class__.__name__ == "SettingsScreen" or self.ctx is None:
             return
         self.action_area("operators")
         self.push_screen(SettingsScreen(self.ctx))

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
@@ -14,26 +12,18 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.dbinfo import (  # re-exported: what is known of a database without SQLAlchemy
+    MIGRATIONS_DIR,
+    default_sqlite_path,
+    head_revision,
+    known_revisions,
+    resolve_url,
+)
 from core.errors import DatabaseError
 from core.i18n import _
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-
-def default_sqlite_path() -> Path:
-    """The SQLite file in the user's XDG data directory."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "kontor" / "kontor.db"
-
-
-def resolve_url(cli_url: str | None = None) -> str:
-    """`--db`, then KONTOR_DATABASE_URL, else the SQLite file in the XDG data directory."""
-    url = cli_url or os.environ.get("KONTOR_DATABASE_URL")
-    if url:
-        if "://" not in url:  # a bare path means a SQLite file
-            url = f"sqlite:///{Path(url).expanduser().resolve()}"
-        return url
-    return f"sqlite:///{default_sqlite_path()}"
+__all__ = ["MIGRATIONS_DIR", "Database", "default_sqlite_path", "head_revision",
+           "known_revisions", "open_database", "resolve_url"]
 
 
 def missing_sqlite_file(url: str) -> Path | None:
@@ -105,37 +95,6 @@ def _alembic_config(connection=None):
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
-
-
-_REV_RE = re.compile(r'^(revision|down_revision)\s*=\s*(None|["\']([^"\']+)["\'])', re.M)
-
-
-@lru_cache(maxsize=1)
-def _revision_graph() -> dict[str, str | None]:
-    """revision -> down_revision, read from the migration files' text.
-
-    Importing Alembic and every migration costs ~0.2 s at each start; the check whether the
-    schema is current needs only these two assignments (a test compares with Alembic's view).
-    """
-    graph: dict[str, str | None] = {}
-    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
-        found = {m.group(1): m.group(3) for m in _REV_RE.finditer(path.read_text("utf-8"))}
-        if found.get("revision"):
-            graph[found["revision"]] = found.get("down_revision")
-    return graph
-
-
-def head_revision() -> str:
-    graph = _revision_graph()
-    parents = {down for down in graph.values() if down}
-    heads = [rev for rev in graph if rev not in parents]
-    if len(heads) != 1:
-        raise DatabaseError(f"migrations have {len(heads)} heads: {heads}")
-    return heads[0]
-
-
-def known_revisions() -> set[str]:
-    return set(_revision_graph())
 
 
 class Database:

@@ -7,12 +7,11 @@ import os
 import re
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date as _fmt_date
-from babel.dates import format_datetime as _fmt_datetime
-from babel.numbers import format_decimal as _fmt_decimal
+if TYPE_CHECKING:  # Babel is imported with the first date or number formatted, not at start-up
+    from babel import Locale
 
 DOMAIN = "kontor"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -77,13 +76,17 @@ def _local(value):
 
 
 def _babel_locale() -> Locale:
+    from babel import Locale
+
     return Locale.parse({"de": "de_DE", "en": "en_GB", "it": "it_IT"}.get(_language, "en_GB"))
 
 
 def format_date(value: date | None) -> str:
     if value is None:
         return ""
-    return _fmt_date(_local(value), format="medium", locale=_babel_locale())
+    from babel.dates import format_date
+
+    return format_date(_local(value), format="medium", locale=_babel_locale())
 
 
 def _short_date_pattern(loc: Locale) -> str:
@@ -95,6 +98,8 @@ def format_short_date(value: date | None) -> str:
     """At most 10 characters, for list columns; the year has four digits as everywhere."""
     if value is None:
         return ""
+    from babel.dates import format_date as _fmt_date
+
     loc = _babel_locale()
     return _fmt_date(_local(value), format=_short_date_pattern(loc), locale=loc)
 
@@ -102,13 +107,17 @@ def format_short_date(value: date | None) -> str:
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return _fmt_datetime(_local(value), format="medium", locale=_babel_locale())
+    from babel.dates import format_datetime
+
+    return format_datetime(_local(value), format="medium", locale=_babel_locale())
 
 
 def format_short_datetime(value: datetime | None) -> str:
     """Date and minutes, for list columns: "16.03.2026, 09:30" (a four-digit year)."""
     if value is None:
         return ""
+    from babel.dates import format_datetime as _fmt_datetime
+
     loc = _babel_locale()
     pattern = str(loc.datetime_formats["short"]).replace(
         "{1}", _short_date_pattern(loc)).replace("{0}", loc.time_formats["short"].pattern)
@@ -116,7 +125,9 @@ def format_short_datetime(value: datetime | None) -> str:
 
 
 def format_number(value: int) -> str:
-    return _fmt_decimal(value, locale=_babel_locale())
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=_babel_locale())
 
 
 def decimal_mark() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,18 +14,23 @@ from textual.widgets import Footer, Header, Input, Static
 
 from console.calls import run_service, show_error
 from console.messages import EntityChanged
-from console.screens.contact_actions import confirm_delete
 from console.widgets.clipboard import copy_to_clipboard
 from console.widgets.column_header import ColumnHeader
 from console.widgets.windowed_table import Column, WindowedTable
 from core.errors import SearchCancelled
 from core.i18n import _, format_number, format_short_date, ngettext
-from core.schemas.common import Window
-from core.services import contacts as contact_service
-from core.services.cancel import SearchCancel
-from core.services.context import ServiceContext
+
+if TYPE_CHECKING:
+    from core.first_window import FirstWindow
+    from core.schemas.common import Window
+    from core.services.context import ServiceContext
+
+# The services (and SQLAlchemy under them) are imported when first used, not with this module:
+# at start-up the list shows the rows a second process read (core/first_window.py) while the
+# console is still importing them.
 
 SEARCH_DELAY = 0.12  # seconds of quiet typing before the list follows
+NEWEST_FIRST = "new"  # core.services.contacts.NEWEST_FIRST: the order of a row's key
 
 
 class ContactSource:
@@ -35,14 +41,20 @@ class ContactSource:
     """
 
     def __init__(self, ctx: ServiceContext, query: str):
+        from core.services.cancel import SearchCancel
+
         self.ctx, self.query = ctx, query
         self.token = SearchCancel()
 
     def count(self) -> int:
-        return contact_service.count_contacts(self.ctx, self.query, cancel=self.token)
+        from core.services.contacts import count_contacts
+
+        return count_contacts(self.ctx, self.query, cancel=self.token)
 
     def fetch(self, window: Window):
-        return contact_service.list_contacts(self.ctx, self.query, window, cancel=self.token)
+        from core.services.contacts import list_contacts
+
+        return list_contacts(self.ctx, self.query, window, cancel=self.token)
 
     def cancel(self) -> None:
         self.token.cancel()
@@ -74,9 +86,12 @@ class ContactsScreen(Screen):
         Binding("escape", "clear_search", _("Clear search"), show=False),
     ]
 
-    def __init__(self, ctx: ServiceContext):
+    def __init__(self, ctx: ServiceContext | None, preview: FirstWindow | None = None):
+        """`ctx` None: the console is still opening the database; the list shows `preview`'s
+        rows meanwhile and `connected(ctx)` follows (console/app.py)."""
         super().__init__()
         self.ctx = ctx
+        self._preview = preview
         self._debounce: Timer | None = None
         self._source: ContactSource | None = None
         self.query_text = ""
@@ -93,11 +108,31 @@ class ContactsScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = _("Contacts")
-        self.sub_title = f"{self.ctx.operator} ({_(self.ctx.role)})"
         table = self.query_one(WindowedTable)
-        self._source = ContactSource(self.ctx, "")
-        table.set_source(self._source)
+        if self.ctx is None:
+            preview = self._preview
+            if preview is not None:
+                self.sub_title = f"{preview.operator} ({_(preview.role)})"
+                table.set_source(None, first=preview.rows)
+        else:
+            self.sub_title = f"{self.ctx.operator} ({_(self.ctx.role)})"
+            self._source = ContactSource(self.ctx, "")
+            table.set_source(self._source)
         table.focus()
+
+    def connected(self, ctx: ServiceContext) -> None:
+        """The database is open: the services serve the list from now on. The preview's rows
+        stay; a search typed meanwhile runs now."""
+        self.ctx, self._preview = ctx, None
+        self.sub_title = f"{ctx.operator} ({_(ctx.role)})"
+        table = self.query_one(WindowedTable)
+        typed = self.query_one("#search", Input).value
+        if typed:
+            self.apply_search(typed)
+        else:
+            self._source = ContactSource(ctx, "")
+            table.adopt_source(self._source)
+        self.refresh_bindings()
 
     # -- search ---------------------------------------------------------------------------
 
@@ -113,6 +148,9 @@ class ContactsScreen(Screen):
         self.query_one(WindowedTable).focus()
 
     def apply_search(self, text: str) -> None:
+        if self.ctx is None:  # still opening: `connected` runs the search typed meanwhile
+            self.query_one("#status", Static).update(_("Searching…"))
+            return
         if text == self.query_text and self.query_one(WindowedTable).total is not None:
             return
         self.query_text = text
@@ -168,7 +206,7 @@ class ContactsScreen(Screen):
             text = ngettext("{n} match for “{q}”", "{n} matches for “{q}”", total).format(
                 n=format_number(total), q=self.query_text)
             row = table.row_at(0)
-            if row is not None and row.key[0] == contact_service.NEWEST_FIRST:
+            if row is not None and row.key[0] == NEWEST_FIRST:
                 text += " · " + _("newest first (type more to sort by name)")
         if total:
             text += " · " + _("row {i}").format(i=format_number(table.cursor + 1))
@@ -181,11 +219,16 @@ class ContactsScreen(Screen):
     def open_card(self, contact_id: int) -> None:
         from console.screens.contact_card import ContactCard
 
+        if self.ctx is None:  # still opening the database: the card could not load
+            return
+
         self.app.push_screen(ContactCard(self.ctx, contact_id))
 
     # -- actions --------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters) -> bool | None:
+        if action in {"new", "edit", "delete", "reload"} and self.ctx is None:
+            return None  # shown disabled until the database is open
         if action in {"new", "edit", "delete"} and not self.ctx.can("contacts.write"):
             return None  # shown disabled: viewers read only (core refuses anyway)
         return True
@@ -221,14 +264,18 @@ class ContactsScreen(Screen):
         def loaded(contact) -> None:
             self.app.push_screen(ContactForm(self.ctx, contact))  # EntityChanged refreshes
 
-        run_service(self, contact_service.get_contact, self.ctx, contact_id, on_done=loaded)
+        from core.services.contacts import get_contact
+
+        run_service(self, get_contact, self.ctx, contact_id, on_done=loaded)
 
     def action_delete(self) -> None:
         contact_id = self._current_id()
         if contact_id is None:
             return
-        run_service(self, contact_service.get_contact, self.ctx, contact_id,
-                    on_done=partial(confirm_delete, self))
+        from console.screens.contact_actions import confirm_delete
+        from core.services.contacts import get_contact
+
+        run_service(self, get_contact, self.ctx, contact_id, on_done=partial(confirm_delete, self))
 
     def action_copy_id(self) -> None:
         contact_id = self._current_id()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
@@ -25,11 +25,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
+from console.widgets.paging import MAX_PAGES, PAGE
 from core.i18n import _
-from core.schemas.common import Window
 
-PAGE = 100
-MAX_PAGES = 40
+if TYPE_CHECKING:  # pydantic is imported with the first fetch, not with the widget
+    from core.schemas.common import Window
 
 
 class Row(Protocol):
@@ -121,15 +121,33 @@ class WindowedTable(ScrollView, can_focus=True):
 
     # -- data ------------------------------------------------------------------------------
 
-    def set_source(self, source: Source, *, keep_cursor_on: Any = None) -> None:
-        """Show `source` from its first row (or from the row with id `keep_cursor_on`)."""
+    def set_source(self, source: Source | None, *, keep_cursor_on: Any = None,
+                   first: Sequence[Row] | None = None) -> None:
+        """Show `source` from its first row (or from the row with id `keep_cursor_on`).
+
+        `first`: its first rows, already at hand (the start-up preview, core/first_window.py):
+        shown at once; with no `source` yet, nothing is fetched or counted until
+        `adopt_source` gives one."""
         self._source = source
         self._generation += 1
         self.counted = False
         self._pages.clear()
         self._pending.clear()
         self._keep_key = keep_cursor_on
-        self._load_total(self._generation, source)
+        if first is None:
+            self._load_total(self._generation, source)
+            return
+        first = list(first)
+        self._first_loaded(self._generation, first, len(first) if len(first) < PAGE else None)
+        if source is not None and not self.counted:
+            self._load_count(self._generation, source)
+
+    def adopt_source(self, source: Source) -> None:
+        """Serve the rows shown (from `set_source(None, first=…)`) by `source` from now on:
+        they stay on screen, and the count follows if it is not known yet."""
+        self._source = source
+        if not self.counted:
+            self._load_count(self._generation, source)
 
     def refresh_data(self) -> None:
         """Fetch everything again, keeping the cursor on the same row where it still exists."""
@@ -152,6 +170,8 @@ class WindowedTable(ScrollView, can_focus=True):
     def _load_total(self, generation: int, source: Source) -> None:
         # Two steps: the first rows go on screen at once; the count (a scan of an index on
         # a big table) follows a moment later.
+        from core.schemas.common import Window
+
         worker = get_current_worker()
         try:
             first = list(source.fetch(Window(limit=PAGE)))
@@ -159,6 +179,17 @@ class WindowedTable(ScrollView, can_focus=True):
                 self.app.call_from_thread(self._first_loaded, generation, first, len(first))
                 return
             self.app.call_from_thread(self._first_loaded, generation, first, None)
+            total = source.count()
+        except Exception as exc:  # shown to the user, never crashes the app
+            self.app.call_from_thread(self.post_message, WindowedTable.Failed(self, exc))
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._count_loaded, generation, total)
+
+    @work(thread=True, exclusive=True, group="windowed-total", exit_on_error=False)
+    def _load_count(self, generation: int, source: Source) -> None:
+        worker = get_current_worker()
+        try:
             total = source.count()
         except Exception as exc:  # shown to the user, never crashes the app
             self.app.call_from_thread(self.post_message, WindowedTable.Failed(self, exc))
@@ -199,6 +230,8 @@ class WindowedTable(ScrollView, can_focus=True):
             self._pages.popitem(last=False)
 
     def _window_for(self, page: int) -> Window:
+        from core.schemas.common import Window
+
         assert self.total is not None
         prev, nxt = self._pages.get(page - 1), self._pages.get(page + 1)
         size = min(PAGE, self.total - page * PAGE)

@@ -76,7 +76,8 @@ async def choose(pilot, form: PlanForm, name: str, value: str) -> None:
 
 
 def error_of(form: PlanForm, name: str) -> str:
-    return str(form.query_one(f"#error-{name}", Static).render())
+    shown = form.query(f"#error-{name}")  # mounted with the row's first error
+    return str(shown.first(Static).render()) if shown else ""
 
 
 def hidden(form: PlanForm, name: str) -> bool:

@@ -59,7 +59,7 @@ def test_the_console_module_does_not_import_sqlalchemy():
     code = ("import sys, console.app, console.screens.start, console.cli; "
             "console.cli.build_parser(); "
             "sys.exit('sqlalchemy' in sys.modules or 'pydantic' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 async def test_an_area_key_typed_while_the_database_opens_is_dropped(seeded):
@@ -85,3 +85,97 @@ async def test_an_area_key_typed_while_the_database_opens_is_dropped(seeded):
         await settle(pilot)
         assert type(app.screen).__name__ == "ContactsScreen"
         assert not [n for n in app._notifications if n.severity == "error"]
+
+
+async def test_the_first_contacts_show_before_the_services_and_the_list_takes_them_over(seeded):
+    """On SQLite the list shows the first rows (core/first_window.py) while `connect` is
+    still importing the services; areas and writes wait; a search typed meanwhile runs once
+    the database is open, and the count follows."""
+    from console.screens.contacts import NEWEST_FIRST, ContactSource
+    from console.widgets.paging import PAGE
+    from console.widgets.windowed_table import WindowedTable
+    from core.first_window import read_first_window
+    from core.services import contacts as contact_service
+
+    assert NEWEST_FIRST == contact_service.NEWEST_FIRST
+    alice = sign_in(seeded, "alice")
+    first_name = contact_service.list_contacts(alice, "")[0].name
+    giul = contact_service.list_contacts(alice, "giul")[0].name
+    release = threading.Event()
+
+    def connect(progress):
+        release.wait(10)
+        return sign_in(seeded, "alice")
+
+    app = KontorApp(connect=connect, preview=lambda: read_first_window(seeded.url, "alice", PAGE))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(40):
+            if type(app.screen).__name__ == "ContactsScreen":
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one(WindowedTable)
+        assert app.ctx is None and screen.ctx is None
+        assert table.row_at(0).name == first_name and table.total == PAGE
+        assert not table.counted and "Counting" in str(screen.query_one("#status").render())
+        assert screen.sub_title == "alice (admin)"
+        await pilot.press("down", "2", "n", "enter")  # no area, form or card without the db
+        assert app.current_mode == "contacts" and app.screen is screen
+        assert table.cursor == 1
+        await pilot.press("slash", "g", "i", "u", "l")
+        release.set()
+        await settle(pilot)
+        assert app.ctx is not None and screen.ctx is app.ctx
+        assert isinstance(table._source, ContactSource) and table._source.query == "giul"
+        assert table.counted and table.row_at(0).name == giul
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert table.counted and table.total == 303 and table.row_at(0).name == first_name
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.current_mode == "plans"
+
+
+async def test_the_preview_rows_stay_and_the_count_comes_when_the_database_is_open(seeded):
+    from console.widgets.paging import PAGE
+    from console.widgets.windowed_table import WindowedTable
+    from core.first_window import read_first_window
+
+    release = threading.Event()
+
+    def connect(progress):
+        release.wait(10)
+        return sign_in(seeded, "alice")
+
+    app = KontorApp(connect=connect, preview=lambda: read_first_window(seeded.url, "alice", PAGE))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(40):
+            if type(app.screen).__name__ == "ContactsScreen":
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        table = app.screen.query_one(WindowedTable)
+        first = table.row_at(0)
+        release.set()
+        await settle(pilot)
+        assert table.row_at(0) is first  # kept, not fetched again
+        assert table.counted and table.total == 303
+        assert "303 contacts" in str(app.screen.query_one("#status").render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ContactForm"
+
+
+def test_opening_the_console_parses_without_the_commands_but_commands_still_parse():
+    import subprocess
+
+    code = ("import sys; from console.cli.main import _parse; "
+            "a = _parse(['--db', 'x.db', '--theme', 'ansi-dark']); "
+            "assert (a.db, a.theme, a.command) == ('x.db', 'ansi-dark', None); "
+            "sys.exit('console.cli.plans' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+    from console.cli.main import _parse
+
+    args = _parse(["--db", "x.db", "contacts", "search", "anna", "--json"])
+    assert args.command == "contacts" and args.db == "x.db"

@@ -71,7 +71,10 @@ from core.services.context import ServiceContext
 
 
 class PlanRow(Vertical):
-    """Label, control (and unit), the error line under it. Ids: field-/input-/error-<name>."""
+    """Label, control (and unit), the error line under it. Ids: field-/input-/error-<name>.
+
+    The error line is mounted with the row's first error: a form of ~40 rows mounts ~40
+    widgets fewer when it opens (issue 9: screens open at once)."""
 
     def __init__(self, spec: Spec, raw: dict[str, Any], *, options=None, disabled=False):
         super().__init__(id=f"field-{spec.name}", classes="plan-row")
@@ -103,7 +106,6 @@ class PlanRow(Vertical):
                              value=self.raw.get(spec.unit) or spec.options[0][0],
                              allow_blank=False, id=f"input-{spec.unit}", compact=True,
                              classes="plan-unit", disabled=self.locked)
-        yield Static("", classes="plan-error -empty", id=f"error-{name}")
 
     def controls(self) -> list[Widget]:
         out = [self.query_one(f"#input-{self.spec.name}")]
@@ -112,14 +114,21 @@ class PlanRow(Vertical):
         return out
 
     def set_error(self, message: str | None) -> None:
+        shown = self.query(".plan-error")
+        if not shown:
+            if not message:
+                return
+            self.mount(Static("", classes="plan-error -empty", id=f"error-{self.spec.name}"))
         err = self.query_one(".plan-error", Static)
         err.update(escape("✗ " + message) if message else "")
         err.set_class(not message, "-empty")
 
     @property
     def error(self) -> str:
-        err = self.query_one(".plan-error", Static)
-        return "" if err.has_class("-empty") else str(err.render())
+        shown = self.query(".plan-error")
+        if not shown or shown.first().has_class("-empty"):
+            return ""
+        return str(shown.first(Static).render())
 
 
 def control_value(w: Widget) -> Any:
@@ -198,6 +207,12 @@ class PlanForm(Screen[PlanOut | None]):
         self._dunning_options: list[tuple[str, str]] = []
         self.conflicted = False
         self.current_section = "info"
+        self._visible_for: dict[str, Any] | None = None  # the values the rows were shown for
+        self._interval_label: str | None = None
+        self._nav_text: str | None = None
+        # The first focus goes straight where it belongs: focusing the scroll body first (the
+        # default, "*") and then the name restyles every widget of the form twice.
+        self.AUTO_FOCUS = "#plan-body" if self.read_only_reason else "#input-name"
 
     def _read_only_reason(self, requested: bool) -> str | None:
         plan = self.plan
@@ -323,19 +338,25 @@ class PlanForm(Screen[PlanOut | None]):
 
     # -- showing and hiding ---------------------------------------------------------------
 
-    def _apply_visibility(self) -> None:
-        raw = self.raw()
+    def _apply_visibility(self, raw: dict[str, Any] | None = None) -> None:
+        raw = self.raw() if raw is None else raw
+        if raw == self._visible_for:
+            return
+        self._visible_for = raw
         for row in self.rows():
             row.set_class(not applies(row.spec.name, raw), "-hidden")
         kind = raw.get("schedule_type") or "month_startdate"
         unit = _(INTERVAL_UNIT.get(kind, N_("months")))
+        # Only what changes is updated: a label's update lays the whole form out again.
         label = self.query("#label-interval_length")
-        if label:
-            label.first(Label).update(_("Every n {unit}").format(unit=unit))
+        text = _("Every n {unit}").format(unit=unit)
+        if label and self._interval_label != text:
+            self._interval_label = text
+            label.first(Label).update(text)
         fixed_day = self.query("#input-schedule_fixed_day")
-        if fixed_day:
-            fixed_day.first(Input).placeholder = (
-                _("1 = Monday … 7 = Sunday") if kind == "weekly_fixedday" else _("1–28"))
+        placeholder = _("1 = Monday … 7 = Sunday") if kind == "weekly_fixedday" else _("1–28")
+        if fixed_day and fixed_day.first(Input).placeholder != placeholder:
+            fixed_day.first(Input).placeholder = placeholder
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -346,7 +367,10 @@ class PlanForm(Screen[PlanOut | None]):
             event.checkbox.label = _("yes") if event.value else _("no")
         if not self.is_mounted:
             return
-        self._apply_visibility()
+        raw = self.raw()
+        if raw == self._visible_for:  # e.g. the Changed events of the controls' first values
+            return
+        self._apply_visibility(raw)
         if self._timeline_timer is not None:
             self._timeline_timer.stop()
         self._timeline_timer = self.set_timer(0.2, self._refresh_timeline)
@@ -378,7 +402,10 @@ class PlanForm(Screen[PlanOut | None]):
         for section, _title, key in SECTIONS:
             label = f"{key.upper()} {_(SHORT_SECTION[section])}"
             parts.append(f"[reverse]▸{label}[/reverse]" if section == current else label)
-        self.query_one("#plan-nav", Static).update(" ".join(parts))
+        text = " ".join(parts)
+        if text != self._nav_text:  # an update lays the whole form out again
+            self._nav_text = text
+            self.query_one("#plan-nav", Static).update(text)
 
     def on_descendant_focus(self, event) -> None:
         node = event.widget
