@@ -17,7 +17,8 @@ AGENT_PERMISSIONS = frozenset({
     READ, "contacts.write", "orders.write", "access.write", "groups.write",
     "subscriptions.write",
 })
-ADMIN_PERMISSIONS = AGENT_PERMISSIONS | {"operators.write", "plans.write", "settings.write"}
+ADMIN_PERMISSIONS = AGENT_PERMISSIONS | {"operators.write", "plans.write", "settings.write",
+                                         "catalogue.write"}
 PERMISSIONS = {
     "viewer": frozenset({READ}),
     "agent": AGENT_PERMISSIONS,
