@@ -154,8 +154,8 @@ def bundle_products(session: Session, product_id: int) -> list[int]:
 
 def next_lesson_key(keys: Iterable[str]) -> str:
     """A key for a new lesson: one more than the largest numeric key (never reused)."""
-    keys = list(keys)
-    numbers = [int(k) for k in keys if k.isdigit() and len(k) < 10]
+    keys = set(keys)
+    numbers = [int(k) for k in keys if k.isascii() and k.isdigit() and len(k) < 10]
     n = max([len(keys), *numbers], default=0) + 1
     while str(n) in keys:
         n += 1
@@ -742,6 +742,8 @@ def update_product(ctx: ServiceContext, handle: str, changes: dict[str, Any], *,
                                                                 current["lessons"]]
             lessons = []
             for x in changes["lessons"]:
+                if isinstance(x, dict):  # a lesson as get_product shows it: its order is
+                    x = {k: v for k, v in x.items() if k != "position"}  # the list's
                 if isinstance(x, dict) and not x.get("key"):
                     x = {**x, "key": next_lesson_key(taken)}
                     taken.append(x["key"])
