@@ -572,7 +572,29 @@ def parse_offer(data: Any, prefix: str = "") -> OfferInput:
     try:
         return OfferInput.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(_pydantic_errors(exc, prefix.rstrip("."))) from None
+        fields = _pydantic_errors(exc, prefix.rstrip("."))
+        for k, v in _payment_rules(data, prefix).items():
+            fields.setdefault(k, v)  # every mistake at once, not one round trip each
+        raise ValidationFailed(fields) from None
+
+
+def _payment_rules(data: dict[str, Any], prefix: str) -> dict[str, str]:
+    """What the payment type asks of price and plan (also checked on the parsed offer)."""
+    errors: dict[str, str] = {}
+    if data.get("payment", "one_time") == "one_time":
+        if data.get("price") is None:
+            errors[f"{prefix}price"] = _("A one-time offer needs a price (minor units).")
+        if data.get("plan"):
+            errors[f"{prefix}plan"] = _("Only subscription and instalment offers refer to a "
+                                        "plan.")
+    elif data.get("payment") in ("subscription", "instalments"):
+        if data.get("price") is not None:
+            errors[f"{prefix}price"] = _("The plan decides the price of a recurring offer: "
+                                         "leave the price out.")
+        if not data.get("plan"):
+            errors[f"{prefix}plan"] = _("A subscription or instalment offer needs a plan "
+                                        "handle.")
+    return errors
 
 
 def _offer_columns(session: Session, inp: OfferInput, ref: _Ref | None, prefix: str,
@@ -590,21 +612,11 @@ def _offer_columns(session: Session, inp: OfferInput, ref: _Ref | None, prefix: 
         errors[f"{prefix}currency"] = _("Unknown currency {code} (ISO 4217, e.g. EUR).").format(
             code=inp.currency)
     plan_handle = None
+    errors.update(_payment_rules(inp.model_dump(), prefix))
     if inp.payment == "one_time":
-        if inp.price is None:
-            errors[f"{prefix}price"] = _("A one-time offer needs a price (minor units).")
-        if inp.plan:
-            errors[f"{prefix}plan"] = _("Only subscription and instalment offers refer to a "
-                                        "plan.")
         currency = currency or default_currency
     else:
-        if inp.price is not None:
-            errors[f"{prefix}price"] = _("The plan decides the price of a recurring offer: "
-                                         "leave the price out.")
-        if not inp.plan:
-            errors[f"{prefix}plan"] = _("A subscription or instalment offer needs a plan "
-                                        "handle.")
-        else:
+        if inp.plan:
             if inp.plan not in plans:
                 plans[inp.plan] = _plan(session, inp.plan)
             plan = plans[inp.plan]
