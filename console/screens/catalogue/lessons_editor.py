@@ -80,7 +80,7 @@ class LessonsEditor(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(LessonTable)
-        for key, label, width in (("pos", "#", 3), ("title", _("Title"), 24),
+        for key, label, width in (("pos", "#", 3), ("title", _("Title"), 22),
                                   ("module", _("Module"), 11), ("delay", _("Days"), 4),
                                   ("open_on", _("Opens"), 10), ("practice", "P", 1),
                                   ("checkpoint", "C", 1)):
