@@ -26,6 +26,11 @@ def payment_label(payment: str) -> str:
             "instalments": _("instalments")}.get(payment, payment)
 
 
+def kind_label(kind: str, is_bundle: bool = False) -> str:
+    label = {"course": _("course"), "membership": _("membership")}.get(kind, kind)
+    return label + (" · " + _("bundle") if is_bundle else "")
+
+
 def offer_price_text(price: int | None, currency: str, plan: str | None) -> str:
     """"49,00 €" for a one-time offer, "plan gold-monthly" for a recurring one."""
     if price is not None:

@@ -13,8 +13,7 @@ from textual.widgets import Footer, Header, Static
 
 from console.calls import run_service, show_error
 from console.messages import EntityChanged
-from console.screens.catalogue.products import kind_label
-from console.widgets.catalogue_picker import offer_price_text, payment_label
+from console.widgets.catalogue_picker import kind_label, offer_price_text, payment_label
 from console.widgets.column_header import ColumnHeader
 from console.widgets.confirm import ConfirmDialog
 from console.widgets.windowed_table import Column, WindowedTable

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from console.calls import run_service, show_error
 from console.messages import EntityChanged
+from console.widgets.catalogue_picker import kind_label
 from console.widgets.column_header import ColumnHeader
 from console.widgets.windowed_table import Column, WindowedTable
 from core.i18n import _, format_number, ngettext
@@ -31,11 +32,6 @@ class ProductListSource:
 
     def fetch(self, window: Window):
         return catalogue.list_products(self.ctx, self.query, window)
-
-
-def kind_label(kind: str, is_bundle: bool = False) -> str:
-    label = {"course": _("course"), "membership": _("membership")}.get(kind, kind)
-    return label + (" · " + _("bundle") if is_bundle else "")
 
 
 class ShownProduct:
