@@ -1110,8 +1110,12 @@ def import_catalogue_in(session: Session, actor: ServiceContext | str, payload: 
         for prefix, p in parsed:
             row = existing.get(p.inp.handle)
             if row is not None and row.archived_at is not None:
-                errors[f"{prefix}handle"] = _("The product {handle} is archived; unarchive it "
-                                              "first.").format(handle=p.inp.handle)
+                # An archived record is read only: the same again is fine (an export with
+                # --archived imports as a no-op), a change is refused.
+                if _product_doc(session, row) != p.doc():
+                    errors[f"{prefix}handle"] = _("The product {handle} is archived; "
+                                                  "unarchive it first.").format(
+                                                      handle=p.inp.handle)
             elif row is not None:
                 removed = {x.key for x in _lessons(session, row.id)} - set(p.keys)
                 why = _removed_key_users(session, row, removed, doc_offer_handles)
@@ -1135,15 +1139,24 @@ def import_catalogue_in(session: Session, actor: ServiceContext | str, payload: 
                     refs[o.product] = (None if row is None else _Ref(
                         row.id, product_lessons(session, row.id)[1], row.is_bundle,
                         row.archived_at is not None))
+            ref = refs[o.product]
+            row = offer_rows.get(o.handle)
+            archived = ref is not None and ref.archived or (
+                row is not None and row.archived_at is not None)
+            if archived and ref is not None:  # unchanged is fine, as for products
+                ref = _Ref(ref.pid, ref.keys, ref.is_bundle, False)
             try:
-                columns.append((o, _offer_columns(session, o, refs[o.product], prefix,
-                                                  currency, plans)))
+                cols = _offer_columns(session, o, ref, prefix, currency, plans)
             except ValidationFailed as exc:
                 errors.update(exc.fields)
-            row = offer_rows.get(o.handle)
-            if row is not None and row.archived_at is not None:
+                continue
+            if archived and (row is None or _offer_fields(row) != cols):
                 errors[f"{prefix}handle"] = _("The offer {handle} is archived; unarchive it "
-                                              "first.").format(handle=o.handle)
+                                              "first.").format(handle=o.handle) if (
+                    row is not None and row.archived_at is not None) else _(
+                    "The product {handle} is archived.").format(handle=o.product)
+                continue
+            columns.append((o, cols))
         if errors:
             raise ValidationFailed(errors)
         report = ImportReport()

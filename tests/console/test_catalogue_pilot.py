@@ -136,3 +136,33 @@ async def test_an_edit_adds_a_lesson_and_keeps_the_keys(admin_app, seeded):
         assert isinstance(pilot.app.screen, CatalogueScreen)
     p = catalogue.get_product(ctx, "prova")
     assert [(x.key, x.title) for x in p.lessons] == [("3", "Tre"), ("2", "Due")]
+
+
+async def test_two_admins_editing_one_offer_get_a_conflict_banner(admin_app, seeded):
+    ctx = sign_in(seeded, "alice")
+    catalogue.create_product(ctx, {"handle": "prova", "name": "Corso di prova"})
+    offer = catalogue.create_offer(ctx, {"handle": "prova-once", "product": "prova",
+                                         "name": "Una volta", "price": 4900})
+    async with admin_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, OfferForm)
+        # A colleague saves first.
+        catalogue.update_offer(ctx, "prova-once", {"price": 5900},
+                               expected_version=offer.version)
+        await type_text(pilot, " bis")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is form
+        assert "changed by alice" in str(form.query_one("#form-banner").render())
+        await pilot.press("ctrl+r")  # their version
+        await settle(pilot)
+        assert form.row("price").raw in ("59.00", "59,00")
+    o = catalogue.get_offer(ctx, "prova-once")
+    assert (o.name, o.price) == ("Una volta", 5900)

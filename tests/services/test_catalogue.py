@@ -402,3 +402,19 @@ def test_the_open_on_date_round_trips(admin):
     cat.create_product(admin, {**course(n=0), "lessons": [{"title": "x",
                                                            "open_on": "2026-05-01"}]})
     assert cat.get_product(admin, "italiano").lessons[0].open_on == date(2026, 5, 1)
+
+
+def test_an_export_with_archived_records_imports_as_a_no_op_but_no_change(admin):
+    cat.create_product(admin, course())
+    cat.create_offer(admin, one_time())
+    cat.delete_product(admin, "italiano")  # archived: it has an offer
+    cat.archive_offer(admin, "it-once")
+    doc = cat.export_catalogue(admin, include_archived=True)
+    assert [p["handle"] for p in doc["products"]] == ["italiano"]
+    report = cat.import_catalogue(admin, doc)
+    assert report.created == [] and report.updated == []
+    doc["offers"][0]["price"] = 1
+    doc["products"][0]["name"] = "Changed"
+    with pytest.raises(ValidationFailed) as exc:
+        cat.import_catalogue(admin, doc)
+    assert {"products[0].handle", "offers[0].handle"} <= set(exc.value.fields)

@@ -221,7 +221,8 @@ class OfferForm(FormScreen):
         return doc, errors
 
     def check(self, data: dict[str, Any]) -> None:
-        catalogue.parse_offer(data)  # the service's own rules, before the round trip
+        # The service's own rules, before the round trip (an edit keeps its handle).
+        catalogue.parse_offer({"handle": self.offer.handle, **data} if self.offer else data)
 
     def action_save(self) -> None:
         if self.read_only:
