@@ -1,6 +1,6 @@
 """The areas of the console, in ONE tuple: mode name, number key, screen, palette and help.
 
-Adding an area (3 catalogue, 4 orders, 6 groups, 7 follow-up lists come with later issues) is
+Adding an area (4 orders, 6 groups, 7 follow-up lists come with later issues) is
 adding one `Area` here; the app's keys and modes, the palette and the help line follow.
 Nothing here imports a screen: the screen module is imported when the area is first shown.
 """
@@ -30,6 +30,8 @@ AREAS: tuple[Area, ...] = (
     Area("contacts", "1", N_("Contacts"), N_("Go to contacts"),
          "console.screens.contacts:ContactsScreen"),
     Area("plans", "2", N_("Plans"), N_("Go to plans"), "console.screens.plans:PlanListScreen"),
+    Area("catalogue", "3", N_("Catalogue"), N_("Go to the catalogue"),
+         "console.screens.catalogue.products:CatalogueScreen"),
     Area("subscriptions", "5", N_("Subscriptions"), N_("Go to subscriptions"),
          "console.screens.subscriptions:SubscriptionsScreen"),
     Area("operators", "9", N_("Operators"), N_("Go to operators"),

@@ -33,6 +33,11 @@ WRITES: dict[str, str] = {
     "credit_invoice": "invoice",
     "add_operator": "operator", "update_operator": "operator",
     "set_setting": "setting",
+    "create_product": "product", "update_product": "product", "reorder_lessons": "product",
+    "move_lesson": "product", "delete_product": "product", "archive_product": "product",
+    "unarchive_product": "product", "import_catalogue": "product",
+    "create_offer": "offer", "update_offer": "offer", "delete_offer": "offer",
+    "archive_offer": "offer", "unarchive_offer": "offer",
 }
 
 

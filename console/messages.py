@@ -10,7 +10,8 @@ from textual.message import Message
 class EntityChanged(Message, bubble=False):
     """A record was written (created, edited, deleted, or its state changed).
 
-    `kind` is "contact", "plan", "subscription", "invoice", "operator" or "setting"; `id` is
+    `kind` is "contact", "plan", "subscription", "invoice", "operator", "setting", "product"
+    or "offer"; `id` is
     the record's id (a plan's handle). Posted to every open screen by `announce`, so each view
     showing that record refreshes itself; a view ignores kinds it does not show."""
 

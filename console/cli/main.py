@@ -11,7 +11,8 @@ import tempfile
 
 COMMAND_MODULES = ("console.cli.contacts", "console.cli.admin",
                    "console.cli.plans", "console.cli.billing",
-                   "console.cli.settings", "console.cli.lessons")
+                   "console.cli.settings", "console.cli.lessons",
+                   "console.cli.catalogue")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:
@@ -117,6 +118,7 @@ def _demo_progress_text(step: str) -> str:
     messages = {
         "contacts": _("Building the demo database (once; later starts copy it): contacts …"),
         "plans": _("Building the demo database: plans …"),
+        "catalogue": _("Building the demo database: products and offers …"),
         "subscriptions": _("Building the demo database: subscriptions and invoices …"),
         "billing": _("Opening the demo: billing up to now …"),
     }

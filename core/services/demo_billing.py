@@ -34,10 +34,21 @@ DEMO_PLANS = [
 ]
 
 
+def seed_demo_plans(ctx: ServiceContext) -> None:
+    """The demo plans (`DEMO_PLANS`) that are not in the database yet."""
+    from core.models import Plan
+
+    with ctx.db.reading() as session:
+        have = set(session.scalars(select(Plan.handle).where(
+            Plan.handle.in_([p["handle"] for p in DEMO_PLANS]))))
+    for plan in DEMO_PLANS:
+        if plan["handle"] not in have:
+            create_plan(ctx, plan)
+
+
 def seed_billing_demo(ctx: ServiceContext, subscribers: int = 300) -> None:
     """Plans, subscriptions for the first `subscribers` contacts (by id), invoices to today."""
-    for plan in DEMO_PLANS:
-        create_plan(ctx, plan)
+    seed_demo_plans(ctx)
     with ctx.db.reading() as session:
         ids = list(session.scalars(select(Contact.id).order_by(Contact.id).limit(subscribers)))
     now = utcnow()

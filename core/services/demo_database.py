@@ -1,10 +1,10 @@
 """`kontor --demo`: a throwaway copy of a demo database that is built once and cached.
 
-Building the demo (contacts with a history, a few hundred plans, subscriptions billed to
-today) takes seconds; copying a file takes milliseconds. The cached file is keyed by the
-schema head and the source of the demo modules, so a new Kontor builds a new one. After the
-copy, the billing run catches up from the day the cache was built to now, and the person
-starting the demo is made an admin of their copy.
+Building the demo (contacts with a history, a few hundred plans, the catalogue of products
+and offers, subscriptions billed to today) takes seconds; copying a file takes milliseconds.
+The cached file is keyed by the schema head and the source of the demo modules, so a new
+Kontor builds a new one. After the copy, the billing run catches up from the day the cache
+was built to now, and the person starting the demo is made an admin of their copy.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ DEMO_CONTACTS = 2_500
 DEMO_PLANS = 300  # enough to try the plan list's filters, sort and columns
 DEMO_BUILDER = "demo"  # the first operator (admin) of the cached database
 
-_SOURCES = ("demo.py", "demo_billing.py", "demo_database.py")
+_SOURCES = ("demo.py", "demo_billing.py", "demo_database.py", "demo_catalogue.py",
+            "catalogue.py")
 
 
 def cache_dir() -> Path:
@@ -44,7 +45,8 @@ def build(path: Path, progress: Callable[[str], None] | None = None) -> None:
     """Fill a new SQLite file at `path` with the demo data."""
     from core.db import open_database
     from core.services.demo import generate_plans, seed_demo
-    from core.services.demo_billing import seed_billing_demo
+    from core.services.demo_billing import seed_billing_demo, seed_demo_plans
+    from core.services.demo_catalogue import seed_catalogue_demo
     from core.services.operators import sign_in
 
     say = progress or (lambda _msg: None)
@@ -55,6 +57,9 @@ def build(path: Path, progress: Callable[[str], None] | None = None) -> None:
         seed_demo(ctx, DEMO_CONTACTS)
         say("plans")
         generate_plans(ctx, DEMO_PLANS)
+        seed_demo_plans(ctx)
+        say("catalogue")
+        seed_catalogue_demo(ctx)
         say("subscriptions")
         seed_billing_demo(ctx)
     finally:

@@ -18,7 +18,7 @@ def test_the_demo_is_built_once_then_copied_and_the_user_is_its_admin(tmp_path, 
     steps: list[str] = []
     (tmp_path / "a").mkdir()
     first = demo_database.open_demo(tmp_path / "a", "anna", steps.append, cache)
-    assert steps == ["contacts", "plans", "subscriptions", "billing"]
+    assert steps == ["contacts", "plans", "catalogue", "subscriptions", "billing"]
     cached = list(cache.glob("demo-*.db"))
     assert len(cached) == 1 and oct(os.stat(cached[0]).st_mode & 0o777) == "0o600"
 
