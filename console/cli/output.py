@@ -36,6 +36,8 @@ HEADERS: dict[str, str] = {
     "trial_end": N_("Trial ends"), "first_period_start": N_("First period"),
     "first_period_end": N_("First period ends"), "cancelled_at": N_("Cancelled"),
     "notes": N_("Notes"), "updated_at": N_("Changed"), "updated_by": N_("Changed by"),
+    "ordered_at": N_("Ordered"), "contact_name": N_("Contact"), "product_name": N_("Product"),
+    "total": N_("Total"), "status": N_("Status"),
 }
 # Stored values a table shows in words (JSON and CSV keep the stored value).
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -46,11 +48,13 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "pending": N_("not started"), "open": N_("open"), "paid": N_("paid"),
         "failed": N_("failed"), "credited": N_("credited")},
     "role": {"admin": N_("admin"), "agent": N_("agent"), "viewer": N_("viewer")},
+    "status": {"pending": N_("pending"), "paid": N_("paid"), "cancelled": N_("cancelled"),
+               "refunded": N_("refunded")},
     "kind": {"plan": N_("plan"), "prorated_plan": N_("prorated plan"),
              "setup_fee": N_("setup fee"), "credit": N_("credit"), "change": N_("plan change")},
 }
 # Columns of minor units; the row's `currency` says which.
-MONEY_COLUMNS = ("amount", "vat_amount", "period_amount", "next_invoice_amount")
+MONEY_COLUMNS = ("amount", "vat_amount", "period_amount", "next_invoice_amount", "total")
 
 
 def header(column: str) -> str:

@@ -10,7 +10,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.i18n import _
 from core.limits import INT32_MAX, date_in_range, date_range_message
 from core.schemas.common import SafeLine, SafeText
 from core.schemas.subscriptions import InvoicePreview
@@ -215,6 +214,3 @@ class OfferChoice(BaseModel):
     currency: str
     plan_handle: str | None
 
-
-def payment_choice_error() -> str:
-    return _("Choose paid, pending or external.")

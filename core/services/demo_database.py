@@ -18,9 +18,10 @@ from pathlib import Path
 
 DEMO_CONTACTS = 2_500
 DEMO_PLANS = 300  # enough to try the plan list's filters, sort and columns
+DEMO_ORDERS = 600  # orders and accesses on the demo contacts (demo_orders.py)
 DEMO_BUILDER = "demo"  # the first operator (admin) of the cached database
 
-_SOURCES = ("demo.py", "demo_billing.py", "demo_database.py")
+_SOURCES = ("demo.py", "demo_billing.py", "demo_database.py", "demo_orders.py")
 
 
 def cache_dir() -> Path:
@@ -36,7 +37,7 @@ def fingerprint() -> str:
     here = Path(__file__).resolve().parent
     for name in _SOURCES:
         h.update((here / name).read_bytes())
-    h.update(f"{DEMO_CONTACTS}/{DEMO_PLANS}".encode())
+    h.update(f"{DEMO_CONTACTS}/{DEMO_PLANS}/{DEMO_ORDERS}".encode())
     return h.hexdigest()[:16]
 
 
@@ -45,6 +46,7 @@ def build(path: Path, progress: Callable[[str], None] | None = None) -> None:
     from core.db import open_database
     from core.services.demo import generate_plans, seed_demo
     from core.services.demo_billing import seed_billing_demo
+    from core.services.demo_orders import ensure_demo_offers, generate_orders
     from core.services.operators import sign_in
 
     say = progress or (lambda _msg: None)
@@ -57,6 +59,10 @@ def build(path: Path, progress: Callable[[str], None] | None = None) -> None:
         generate_plans(ctx, DEMO_PLANS)
         say("subscriptions")
         seed_billing_demo(ctx)
+        # The catalogue's own demo step goes here (issue 10 item 1); until then a small one.
+        ensure_demo_offers(ctx)
+        say("orders")
+        generate_orders(ctx, DEMO_ORDERS)
     finally:
         db.dispose()  # the last connection closing checkpoints the WAL into the file
 

@@ -35,15 +35,34 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _
 from core.lessons import in_tariff, start_of_day
 from core.limits import search_words
-from core.models import (Access, Contact, Invoice, Offer, Order, OrderLine, OrderPayment, Plan,
-                         Product, Subscription, utcnow)
+from core.models import (
+    Access,
+    Contact,
+    Invoice,
+    Offer,
+    Order,
+    OrderLine,
+    OrderPayment,
+    Plan,
+    Product,
+    Subscription,
+    utcnow,
+)
 from core.rules import orders as rules
 from core.rules import subscriptions as subscription_rules
 from core.schemas.access_template import AccessTemplate
 from core.schemas.common import Window, field_errors
-from core.schemas.orders import (AccessPlan, OfferChoice, OrderCreated, OrderEndPreview,
-                                 OrderFilter, OrderInput, OrderPreview, OrderRow,
-                                 SubscriptionPlan)
+from core.schemas.orders import (
+    AccessPlan,
+    OfferChoice,
+    OrderCreated,
+    OrderEndPreview,
+    OrderFilter,
+    OrderInput,
+    OrderPreview,
+    OrderRow,
+    SubscriptionPlan,
+)
 from core.schemas.orders import Order as OrderOut
 from core.schemas.orders import OrderLine as LineOut
 from core.schemas.orders import OrderPayment as PaymentOut
@@ -729,3 +748,27 @@ def find_contact_id(ctx: ServiceContext, ref: str) -> int:
 __all__ = ["KIND", "cancel_order", "contact_orders", "count_orders", "create_order",
            "find_contact_id", "get_order", "list_orders", "pay_order", "preview_end",
            "preview_order", "refund_order", "search_offers", "validate_order", "vat_inside"]
+
+
+def offer_currency(ctx: ServiceContext, handle: str) -> str:
+    """The currency an order of the offer is in (a recurring offer: its plan's), for reading
+    a price typed in major units; ValidationFailed on "offer" when there is no such offer."""
+    with ctx.db.reading() as session:
+        require(session, ctx, READ)
+        offer = _offer(session, OrderInput(contact_id=1, offer=handle))
+        if offer.payment in RECURRING:
+            return _plan(session, offer).currency
+        return offer.currency
+
+
+def find_product_id(ctx: ServiceContext, ref: str) -> int:
+    """A product by id (digits) or handle; NotFound otherwise."""
+    ref = (ref or "").strip()
+    with ctx.db.reading() as session:
+        require(session, ctx, READ)
+        q = select(Product.id).where(Product.id == int(ref) if ref.isdigit()
+                                     else Product.handle == ref)
+        pid = session.scalar(q)
+        if pid is None:
+            raise NotFound(_("No product {ref}.").format(ref=ref))
+        return pid

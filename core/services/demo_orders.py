@@ -1,0 +1,243 @@
+"""Demo orders and accesses (issue 10): `kontor demo-data --orders N` and the demo database.
+
+Orders go to the German, Italian and English demo contacts, on whatever offers the database
+has. One-time offers are inserted in bulk (Core executemany in chunks, one transaction each:
+2,000,000 orders for the benchmarks); a few recurring ones go through `orders.create_order`,
+so their subscriptions and invoices are the real thing.
+
+`ensure_demo_offers` makes a small catalogue when the database has no offer at all. It is a
+stand-in for the catalogue's own demo step (issue 10 item 1): the integrator can replace it.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from core.models import (
+    Access,
+    Contact,
+    Lesson,
+    Offer,
+    Order,
+    OrderLine,
+    OrderPayment,
+    Plan,
+    Product,
+    utcnow,
+)
+from core.services import audit
+from core.services.context import ServiceContext, require
+
+# -- a small catalogue, only when there is none (replaced by the catalogue's demo step) ------
+
+DEMO_PLANS = (
+    {"handle": "demo-club-monthly", "name": "Club monthly", "amount": 2900, "vat": "0.19",
+     "amount_incl_vat": True, "schedule_type": "month_startdate", "interval_length": 1,
+     "trial_interval_length": 14, "trial_interval_unit": "days"},
+    {"handle": "demo-course-3-instalments", "name": "Course in 3 instalments",
+     "amount": 9900, "vat": "0.19", "amount_incl_vat": True,
+     "schedule_type": "month_startdate", "interval_length": 1, "fixed_count": 3},
+)
+# (handle, name, kind, lessons, [(offer handle, name, payment, price, plan, template)])
+DEMO_CATALOGUE = (
+    ("yoga-basics", "Yoga Basics", "course", 12, (
+        ("yoga-basics-full", "Yoga Basics — full course", "one_time", 14900, None,
+         {"release": "delays", "checkpoints": True, "review": "curator"}),
+        ("yoga-basics-first3", "Yoga Basics — first 3 lessons", "one_time", 4900, None,
+         {"open_lessons": {"first": 3}, "release": "none",
+          "duration": {"length": 90, "unit": "days"}}),
+        ("yoga-basics-3x", "Yoga Basics — 3 instalments", "instalments", None,
+         "demo-course-3-instalments", {"release": "delays",
+                                        "duration": {"length": 12, "unit": "months"}}),
+    )),
+    ("italienisch-a1", "Italienisch A1", "course", 10, (
+        ("italienisch-a1", "Italienisch A1", "one_time", 19900, None,
+         {"release": "delays", "review": "automatic"}),
+    )),
+    ("corso-acquerello", "Corso di acquerello", "course", 8, (
+        ("corso-acquerello", "Corso di acquerello", "one_time", 8900, None,
+         {"release": "none", "duration": {"length": 6, "unit": "months"}}),
+    )),
+    ("pilates-club", "Pilates Club", "membership", 24, (
+        ("pilates-club-monthly", "Pilates Club monthly", "subscription", None,
+         "demo-club-monthly", {"release": "delays"}),
+    )),
+)
+
+
+def ensure_demo_offers(ctx: ServiceContext, *, now: datetime | None = None) -> int:
+    """A few products with lessons and offers of every payment type when the database has no
+    offer yet (and the two plans they bill through); returns the number of offers."""
+    from core.services import plans
+
+    now = now or utcnow()
+    with ctx.db.reading() as session:
+        have = session.scalar(select(func.count()).select_from(Offer))
+        known = set(session.scalars(select(Plan.handle).where(
+            Plan.handle.in_([p["handle"] for p in DEMO_PLANS]))))
+    if have:
+        return have
+    for plan in DEMO_PLANS:
+        if plan["handle"] not in known:
+            plans.create_plan(ctx, {**plan, "currency": "EUR"}, now=now)
+    with ctx.db.transaction() as session:
+        require(session, ctx, "catalogue.write")
+        n = 0
+        for handle, name, kind, lessons, offers in DEMO_CATALOGUE:
+            product = Product(handle=handle, name=name, sort_key=name.lower(), kind=kind,
+                              lesson_count=lessons, created_at=now, updated_at=now,
+                              updated_by=ctx.operator)
+            session.add(product)
+            session.flush()
+            for i in range(1, lessons + 1):
+                session.add(Lesson(product_id=product.id, key=f"l{i}", position=i,
+                                   title=f"{name} {i}", module=f"{(i - 1) // 4 + 1}",
+                                   practice=i % 3 == 0, checkpoint=i % 4 == 0,
+                                   delay_days=(i - 1) * 7))
+            for oh, oname, payment, price, plan, template in offers:
+                session.add(Offer(handle=oh, product_id=product.id, name=oname,
+                                  sort_key=oname.lower(), payment=payment, price=price,
+                                  currency="EUR", plan_handle=plan, template=template,
+                                  created_at=now, updated_at=now, updated_by=ctx.operator))
+                n += 1
+        audit.record(session, ctx, "offer", "*", "generate_demo", None, {"count": n}, at=now)
+        return n
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+CHUNK = 50_000
+
+
+def _reset_sequences(session, tables: tuple[str, ...]) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    for t in tables:
+        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
+                             f"(SELECT COALESCE(MAX(id), 1) FROM {t}))"))
+
+
+def generate_orders(ctx: ServiceContext, count: int, *, now: datetime | None = None,
+                    seed: int = 13, progress=None, recurring: int | None = None,
+                    chunk: int = CHUNK) -> int:
+    """Insert `count` demo orders (with their line, payment and, once paid, access) over the
+    two years before `now`; returns the number of orders in the database. Up to `recurring`
+    (default count // 20, at most 40) are recurring orders made through the service."""
+    from core.services import orders as order_service
+
+    now = now or utcnow()
+    rng = random.Random(seed)
+    with ctx.db.transaction() as session:
+        require(session, ctx, "orders.write")
+        contact_ids = list(session.scalars(select(Contact.id).order_by(Contact.id)))
+        offers = session.execute(select(Offer.id, Offer.handle, Offer.product_id,
+                                        Offer.payment, Offer.price, Offer.currency)
+                                 .where(Offer.archived_at.is_(None))).all()
+    if not contact_ids or not offers or count <= 0:
+        return _order_count(ctx)
+    one_time = [o for o in offers if o.payment == "one_time" and o.price is not None]
+    recurring_offers = [o for o in offers if o.payment != "one_time"]
+    n_rec = min(count, recurring if recurring is not None else min(40, count // 20))
+    if not recurring_offers:
+        n_rec = 0
+    if not one_time:
+        n_rec = min(count, recurring if recurring is not None else count)
+    # The hand-picked German, Italian and English contacts (the first ids) get one order each.
+    first = contact_ids[:3] if one_time else []
+    for i, cid in enumerate(first[:count]):
+        order_service.create_order(ctx, {"contact_id": cid,
+                                         "offer": one_time[i % len(one_time)].handle},
+                                   now=now - timedelta(days=10 - i))
+    n_rec = min(n_rec, count - len(first[:count]))
+    for i in range(n_rec):
+        offer = rng.choice(recurring_offers)
+        moment = now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 1440))
+        order_service.create_order(ctx, {"contact_id": rng.choice(contact_ids[:5000]),
+                                         "offer": offer.handle,
+                                         "payment": "paid" if i % 5 else "pending"},
+                                   now=moment)
+    bulk = count - n_rec - len(first[:count]) if one_time else 0
+    done = 0
+    span = 2 * 365 * 24 * 60
+    while done < bulk:
+        n = min(chunk, bulk - done)
+        with ctx.db.transaction() as session:
+            ids = session.execute(select(func.coalesce(func.max(Order.id), 0),
+                                         func.coalesce(func.max(Order.number), 0))).one()
+            first_line = session.scalar(select(func.coalesce(func.max(OrderLine.id), 0)))
+            first_pay = session.scalar(select(func.coalesce(func.max(OrderPayment.id), 0)))
+            first_access = session.scalar(select(func.coalesce(func.max(Access.id), 0)))
+            o_rows: list[dict[str, Any]] = []
+            l_rows: list[dict[str, Any]] = []
+            p_rows: list[dict[str, Any]] = []
+            a_rows: list[dict[str, Any]] = []
+            for k in range(n):
+                oid, number = ids[0] + k + 1, ids[1] + k + 1
+                offer = rng.choice(one_time)
+                contact = rng.choice(contact_ids)
+                at = (now - timedelta(minutes=rng.randint(0, span))).astimezone(UTC)
+                r = rng.random()
+                status = ("paid" if r < 0.8 else "pending" if r < 0.88
+                          else "cancelled" if r < 0.95 else "refunded")
+                external = status != "pending" and rng.random() < 0.1
+                paid = status in ("paid", "refunded")
+                o_rows.append({
+                    "id": oid, "number": number, "contact_id": contact, "ordered_at": at,
+                    "starts_at": at, "status": status, "payment": "one_time",
+                    "external": external, "currency": offer.currency, "total": offer.price,
+                    "product_id": offer.product_id, "comment": "",
+                    "paid_at": at if paid else None,
+                    "cancelled_at": at + timedelta(days=3) if status == "cancelled" else None,
+                    "refunded_at": at + timedelta(days=5) if status == "refunded" else None,
+                    "created_at": at, "updated_at": at, "updated_by": ctx.operator,
+                    "row_version": 1})
+                l_rows.append({"id": first_line + k + 1, "order_id": oid, "position": 1,
+                               "offer_id": offer.id, "product_id": offer.product_id,
+                               "quantity": 1, "unit_price": offer.price,
+                               "price_override": False, "vat_bp": 1900,
+                               "vat_amount": order_service.vat_inside(offer.price, 1900),
+                               "total": offer.price})
+                p_rows.append({"id": first_pay + k + 1, "order_id": oid,
+                               "kind": "external" if external else "payment", "due_at": at,
+                               "amount": offer.price, "paid": paid,
+                               "paid_at": at if paid else None, "invoice_id": None})
+                if paid:
+                    refunded = status == "refunded"
+                    a_rows.append({
+                        "id": first_access + len(a_rows) + 1, "contact_id": contact,
+                        "product_id": offer.product_id, "offer_id": offer.id,
+                        "order_id": oid, "subscription_id": None, "group_id": None,
+                        "starts_at": at, "ends_at": None, "template": None,
+                        "individual": False, "pauses": [], "accepted": [],
+                        "status": "cancelled" if refunded else "active",
+                        "pending_cancellation_at": None,
+                        "cancelled_at": at + timedelta(days=5) if refunded else None,
+                        "deleted_at": None, "end_reason": "refunded" if refunded else None,
+                        "replaced_by_id": None, "created_at": at, "updated_at": at,
+                        "updated_by": ctx.operator, "row_version": 1})
+            conn = session.connection()
+            conn.execute(Order.__table__.insert(), o_rows)
+            conn.execute(OrderLine.__table__.insert(), l_rows)
+            conn.execute(OrderPayment.__table__.insert(), p_rows)
+            if a_rows:
+                conn.execute(Access.__table__.insert(), a_rows)
+            _reset_sequences(session, ("orders", "order_lines", "order_payments", "accesses"))
+        done += n
+        if progress:
+            progress(done, bulk)
+    with ctx.db.transaction() as session:
+        audit.record(session, ctx, "order", "*", "generate_demo", None, {"count": count},
+                     at=now)
+    return _order_count(ctx)
+
+
+def _order_count(ctx: ServiceContext) -> int:
+    with ctx.db.reading() as session:
+        return session.scalar(select(func.count()).select_from(Order))
+
+
+__all__ = ["DEMO_CATALOGUE", "DEMO_PLANS", "ensure_demo_offers", "generate_orders"]
