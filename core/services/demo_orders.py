@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select, text
 
@@ -111,6 +110,19 @@ def ensure_demo_offers(ctx: ServiceContext, *, now: datetime | None = None) -> i
 # -- orders ----------------------------------------------------------------------------------
 
 CHUNK = 50_000
+_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
+ORDER_COLS = ("id", "number", "contact_id", "ordered_at", "starts_at", "status", "payment",
+              "external", "currency", "total", "product_id", "comment", "paid_at",
+              "cancelled_at", "refunded_at", "created_at", "updated_at", "updated_by",
+              "row_version")
+LINE_COLS = ("id", "order_id", "position", "offer_id", "product_id", "quantity", "unit_price",
+             "price_override", "vat_bp", "vat_amount", "total")
+PAYMENT_COLS = ("id", "order_id", "kind", "due_at", "amount", "paid", "paid_at", "invoice_id")
+ACCESS_COLS = ("id", "contact_id", "product_id", "offer_id", "order_id", "subscription_id",
+               "group_id", "starts_at", "ends_at", "template", "individual", "pauses",
+               "accepted", "status", "pending_cancellation_at", "cancelled_at", "deleted_at",
+               "end_reason", "replaced_by_id", "created_at", "updated_at", "updated_by",
+               "row_version")
 
 
 def _reset_sequences(session, tables: tuple[str, ...]) -> None:
@@ -163,6 +175,13 @@ def generate_orders(ctx: ServiceContext, count: int, *, now: datetime | None = N
     bulk = count - n_rec - len(first[:count]) if one_time else 0
     done = 0
     span = 2 * 365 * 24 * 60
+    sqlite = ctx.db.dialect == "sqlite"
+    mark = "?" if sqlite else "%s"
+    base = now.astimezone(UTC).replace(tzinfo=None)  # naive UTC, as UTCDateTime stores it
+    # The DB-API gets what SQLAlchemy's types would send: SQLite the text form of naive UTC.
+    ts = (lambda d: d.strftime(_SQLITE_TS)) if sqlite else (lambda d: d)
+    at_dt = (lambda v: datetime.strptime(v, _SQLITE_TS)) if sqlite else (lambda d: d)
+    vat = {o.id: order_service.vat_inside(o.price, 1900) for o in one_time}
     while done < bulk:
         n = min(chunk, bulk - done)
         with ctx.db.transaction() as session:
@@ -171,60 +190,45 @@ def generate_orders(ctx: ServiceContext, count: int, *, now: datetime | None = N
             first_line = session.scalar(select(func.coalesce(func.max(OrderLine.id), 0)))
             first_pay = session.scalar(select(func.coalesce(func.max(OrderPayment.id), 0)))
             first_access = session.scalar(select(func.coalesce(func.max(Access.id), 0)))
-            o_rows: list[dict[str, Any]] = []
-            l_rows: list[dict[str, Any]] = []
-            p_rows: list[dict[str, Any]] = []
-            a_rows: list[dict[str, Any]] = []
+            o_rows: list[tuple] = []
+            l_rows: list[tuple] = []
+            p_rows: list[tuple] = []
+            a_rows: list[tuple] = []
             for k in range(n):
                 oid, number = ids[0] + k + 1, ids[1] + k + 1
                 offer = rng.choice(one_time)
                 contact = rng.choice(contact_ids)
-                at = (now - timedelta(minutes=rng.randint(0, span))).astimezone(UTC)
+                at = ts(base - timedelta(minutes=rng.randint(0, span)))
                 r = rng.random()
                 status = ("paid" if r < 0.8 else "pending" if r < 0.88
                           else "cancelled" if r < 0.95 else "refunded")
                 external = status != "pending" and rng.random() < 0.1
                 paid = status in ("paid", "refunded")
-                o_rows.append({
-                    "id": oid, "number": number, "contact_id": contact, "ordered_at": at,
-                    "starts_at": at, "status": status, "payment": "one_time",
-                    "external": external, "currency": offer.currency, "total": offer.price,
-                    "product_id": offer.product_id, "comment": "",
-                    "paid_at": at if paid else None,
-                    "cancelled_at": at + timedelta(days=3) if status == "cancelled" else None,
-                    "refunded_at": at + timedelta(days=5) if status == "refunded" else None,
-                    "created_at": at, "updated_at": at, "updated_by": ctx.operator,
-                    "row_version": 1})
-                l_rows.append({"id": first_line + k + 1, "order_id": oid, "position": 1,
-                               "offer_id": offer.id, "product_id": offer.product_id,
-                               "quantity": 1, "unit_price": offer.price,
-                               "price_override": False, "vat_bp": 1900,
-                               "vat_amount": order_service.vat_inside(offer.price, 1900),
-                               "total": offer.price})
-                p_rows.append({"id": first_pay + k + 1, "order_id": oid,
-                               "kind": "external" if external else "payment", "due_at": at,
-                               "amount": offer.price, "paid": paid,
-                               "paid_at": at if paid else None, "invoice_id": None})
+                refunded = status == "refunded"
+                ended = ts(at_dt(at) + timedelta(days=5)) if refunded else None
+                o_rows.append((
+                    oid, number, contact, at, at, status, "one_time", external,
+                    offer.currency, offer.price, offer.product_id, "", at if paid else None,
+                    ts(at_dt(at) + timedelta(days=3)) if status == "cancelled" else None,
+                    ended, at, at, ctx.operator, 1))
+                l_rows.append((first_line + k + 1, oid, 1, offer.id, offer.product_id, 1,
+                               offer.price, False, 1900, vat[offer.id], offer.price))
+                p_rows.append((first_pay + k + 1, oid, "external" if external else "payment",
+                               at, offer.price, paid, at if paid else None, None))
                 if paid:
-                    refunded = status == "refunded"
-                    a_rows.append({
-                        "id": first_access + len(a_rows) + 1, "contact_id": contact,
-                        "product_id": offer.product_id, "offer_id": offer.id,
-                        "order_id": oid, "subscription_id": None, "group_id": None,
-                        "starts_at": at, "ends_at": None, "template": None,
-                        "individual": False, "pauses": [], "accepted": [],
-                        "status": "cancelled" if refunded else "active",
-                        "pending_cancellation_at": None,
-                        "cancelled_at": at + timedelta(days=5) if refunded else None,
-                        "deleted_at": None, "end_reason": "refunded" if refunded else None,
-                        "replaced_by_id": None, "created_at": at, "updated_at": at,
-                        "updated_by": ctx.operator, "row_version": 1})
-            conn = session.connection()
-            conn.execute(Order.__table__.insert(), o_rows)
-            conn.execute(OrderLine.__table__.insert(), l_rows)
-            conn.execute(OrderPayment.__table__.insert(), p_rows)
-            if a_rows:
-                conn.execute(Access.__table__.insert(), a_rows)
+                    a_rows.append((
+                        first_access + len(a_rows) + 1, contact, offer.product_id, offer.id,
+                        oid, None, None, at, None, None, False, "[]", "[]",
+                        "cancelled" if refunded else "active", None, ended, None,
+                        "refunded" if refunded else None, None, at, at, ctx.operator, 1))
+            cur = session.connection().connection.cursor()
+            for table, cols, rows in ((Order.__table__, ORDER_COLS, o_rows),
+                                      (OrderLine.__table__, LINE_COLS, l_rows),
+                                      (OrderPayment.__table__, PAYMENT_COLS, p_rows),
+                                      (Access.__table__, ACCESS_COLS, a_rows)):
+                if rows:
+                    cur.executemany(f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES "
+                                    f"({', '.join([mark] * len(cols))})", rows)
             _reset_sequences(session, ("orders", "order_lines", "order_payments", "accesses"))
         done += n
         if progress:
