@@ -185,12 +185,11 @@ def orders_action(args, ctx) -> int:
     at = action_moment(ctx, args.at)
     if args.preview:
         if args.action == "pay":
-            order = orders.get_order(ctx, number)
-            from core.rules import orders as order_rules
-
-            order_rules.check("pay", order.status)
-            _print_json(order) if args.json else print(
-                _("Order {number}: paying it creates its access.").format(number=number))
+            pv = orders.preview_pay(ctx, number, at=at)
+            if args.json:
+                _print_json(pv)
+            else:
+                _print_preview(pv)
             return 0
         pv = orders.preview_end(ctx, number, args.action, at=at)
         if args.json:

@@ -382,18 +382,9 @@ def preview_order(ctx: ServiceContext, data: dict[str, Any], *, now: datetime | 
     try:
         with ctx.db.transaction() as session:
             order, _o = _create(session, ctx, inp, now)
-            status = order.status
             made, subs = _fulfil(session, ctx, order, now)
-            if inp.payment == "pending":
-                status = "pending"
-            out = _out(session, order, now)
-            raise _RollBack(OrderPreview(
-                status=status, currency=order.currency, total=order.total,
-                vat_amount=sum(line.vat_amount for line in out.lines), lines=out.lines,
-                payments=out.payments,
-                accesses=[_access_plan(session, a) for a in made],
-                subscriptions=[_subscription_plan(session, s.id, upcoming=True)
-                               for s in subs]))
+            status = "pending" if inp.payment == "pending" else "paid"
+            raise _RollBack(_preview(session, order, made, subs, status, now))
     except _RollBack as done:
         return done.result
 
@@ -427,6 +418,31 @@ def pay_order(ctx: ServiceContext, number: int, *, at: datetime | None = None,
                   extra={"accesses": [a.id for a in made], "subscriptions": [s.id for s in subs]})
         return OrderCreated(order=_out(session, order, at), accesses=[a.id for a in made],
                             subscriptions=[s.id for s in subs])
+
+
+def preview_pay(ctx: ServiceContext, number: int, *, at: datetime | None = None
+                ) -> OrderPreview:
+    """What `pay_order` would create at `at` (the access, the subscription and the invoices
+    the order pays) — the same code, rolled back."""
+    at = at or utcnow()
+    try:
+        with ctx.db.transaction() as session:
+            order = _load(session, ctx, number, None)
+            rules.check("pay", order.status)
+            made, subs = _fulfil(session, ctx, order, at)
+            raise _RollBack(_preview(session, order, made, subs, "paid", at))
+    except _RollBack as done:
+        return done.result
+
+
+def _preview(session: Session, order: Order, made: list[Access], subs: list[Any],
+             status: str, at: datetime) -> OrderPreview:
+    out = _out(session, order, at)
+    return OrderPreview(
+        status=status, currency=order.currency, total=order.total,
+        vat_amount=sum(line.vat_amount for line in out.lines), lines=out.lines,
+        payments=out.payments, accesses=[_access_plan(session, a) for a in made],
+        subscriptions=[_subscription_plan(session, s.id, upcoming=True) for s in subs])
 
 
 def _order_subscriptions(session: Session, order: Order) -> list[int]:
@@ -732,6 +748,52 @@ def search_offers(ctx: ServiceContext, text_: str = "", window: Window | None = 
                 for r in session.execute(q)]
 
 
+def parse_filter(ctx: ServiceContext, text_: str) -> OrderFilter:
+    """The orders area's search line: `42` or `#42` (an order number), `status:paid`,
+    `product:HANDLE`, `contact:EMAIL|ID`, `date:2026-03-01..2026-03-31` (either end may be
+    left out; one day without dots). Words are ANDed; a bad one raises ValidationFailed."""
+    from datetime import date as _date
+
+    values: dict[str, Any] = {}
+    for word in (text_ or "").split():
+        name, sep, value = word.partition(":")
+        plain = word[1:] if word.startswith("#") else word
+        if not sep and plain.isdigit():
+            values["number"] = int(plain)
+        elif sep and name == "status" and value:
+            values["status"] = value
+        elif sep and name == "product" and value:
+            try:
+                values["product_id"] = find_product_id(ctx, value)
+            except NotFound as exc:
+                raise ValidationFailed({"product": str(exc)}) from None
+        elif sep and name == "contact" and value:
+            try:
+                values["contact_id"] = find_contact_id(ctx, value)
+            except NotFound as exc:
+                raise ValidationFailed({"contact": str(exc)}) from None
+        elif sep and name == "date" and value:
+            first, dots, last = value.partition("..")
+            try:
+                if first:
+                    values["date_from"] = _date.fromisoformat(first)
+                if last or not dots:
+                    values["date_to"] = _date.fromisoformat(last or first)
+            except ValueError:
+                raise ValidationFailed({"date": _(
+                    "Not a date range: {value} (e.g. 2026-03-01..2026-03-31)").format(
+                    value=value)}) from None
+        else:
+            raise ValidationFailed({"search": _(
+                "Unknown search word {word}: use a number, status:, product:, contact: or "
+                "date:").format(word=word)})
+    if "status" in values and values["status"] not in rules.STATES:
+        raise ValidationFailed({"status": _("Unknown status {status}; choose from "
+                                            "{states}.").format(
+            status=values["status"], states=", ".join(rules.STATES))})
+    return _filter(values)
+
+
 def find_contact_id(ctx: ServiceContext, ref: str) -> int:
     """A contact by id (digits) or e-mail address (case-insensitive); NotFound otherwise."""
     ref = (ref or "").strip()
@@ -747,8 +809,9 @@ def find_contact_id(ctx: ServiceContext, ref: str) -> int:
 
 
 __all__ = ["KIND", "cancel_order", "contact_orders", "count_orders", "create_order",
-           "find_contact_id", "get_order", "list_orders", "pay_order", "preview_end",
-           "preview_order", "refund_order", "search_offers", "validate_order", "vat_inside"]
+           "find_contact_id", "find_product_id", "get_order", "list_orders", "offer_currency",
+           "parse_filter", "pay_order", "preview_end", "preview_order", "preview_pay",
+           "refund_order", "search_offers", "validate_order", "vat_inside"]
 
 
 def offer_currency(ctx: ServiceContext, handle: str) -> str:
