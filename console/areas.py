@@ -30,6 +30,8 @@ AREAS: tuple[Area, ...] = (
     Area("contacts", "1", N_("Contacts"), N_("Go to contacts"),
          "console.screens.contacts:ContactsScreen"),
     Area("plans", "2", N_("Plans"), N_("Go to plans"), "console.screens.plans:PlanListScreen"),
+    Area("orders", "4", N_("Orders"), N_("Go to orders"),
+         "console.screens.orders.area:OrdersScreen"),
     Area("subscriptions", "5", N_("Subscriptions"), N_("Go to subscriptions"),
          "console.screens.subscriptions:SubscriptionsScreen"),
     Area("operators", "9", N_("Operators"), N_("Go to operators"),

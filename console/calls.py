@@ -33,6 +33,8 @@ WRITES: dict[str, str] = {
     "credit_invoice": "invoice",
     "add_operator": "operator", "update_operator": "operator",
     "set_setting": "setting",
+    "create_order": "order", "pay_order": "order", "cancel_order": "order",
+    "refund_order": "order",
 }
 
 
