@@ -16,9 +16,12 @@ from core.services import orders as order_service
 SHOWN = 200  # the newest orders of one contact; the orders area has them all
 
 
-class Tab(CardTab):
+class OrdersTab(CardTab):
+    # Not named `Tab`: Textual's own `Tab` type selector (the tab bar's, height 1) would
+    # match a class of that name and squeeze the pane to one line.
     tab_id, label, key, order = "orders", N_("Orders"), "r", 40
     kinds = frozenset({"order"})
+    DEFAULT_CSS = "OrdersTab #orders-table { height: 1fr; }"
 
     def compose(self) -> ComposeResult:
         yield KeyTable(id="orders-table", cursor_type="row")
@@ -55,3 +58,6 @@ class Tab(CardTab):
             from console.screens.orders.order import OrderScreen
 
             self.app.push_screen(OrderScreen(self.ctx, int(event.row_key.value)))
+
+
+Tab = OrdersTab  # the name console/screens/card_tabs/__init__.py looks for

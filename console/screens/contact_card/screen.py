@@ -40,7 +40,7 @@ class ContactCard(Screen):
         *_tab_bindings(),
         Binding("a", "add_subscription", _("Add subscription"),
                 tooltip=_("Subscribe this contact to a plan")),
-        Binding("plus", "add_product", _("+ Product"),
+        Binding("plus", "add_product", _("Product"),
                 tooltip=_("Give this contact a product with an offer (creates an order)")),
         Binding("ctrl+r,f5", "reload", _("Refresh"), show=False),
     ]
