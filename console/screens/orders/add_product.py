@@ -77,7 +77,7 @@ class AddProductForm(FormScreen):
                       placeholder=_("now, or 2026-12-01 / 2026-12-01T09:00")),
             FieldSpec("payment", _("Payment"), "select", radio=True,
                       choices=[(_("paid now"), "paid"), (_("pending"), "pending"),
-                               (_("external sale"), "external")]),
+                               (_("external"), "external")]),
         ]
 
     def values(self) -> dict:
