@@ -32,6 +32,8 @@ AREAS: tuple[Area, ...] = (
     Area("plans", "2", N_("Plans"), N_("Go to plans"), "console.screens.plans:PlanListScreen"),
     Area("catalogue", "3", N_("Catalogue"), N_("Go to the catalogue"),
          "console.screens.catalogue.products:CatalogueScreen"),
+    Area("orders", "4", N_("Orders"), N_("Go to orders"),
+         "console.screens.orders.area:OrdersScreen"),
     Area("subscriptions", "5", N_("Subscriptions"), N_("Go to subscriptions"),
          "console.screens.subscriptions:SubscriptionsScreen"),
     Area("operators", "9", N_("Operators"), N_("Go to operators"),

@@ -38,6 +38,8 @@ WRITES: dict[str, str] = {
     "unarchive_product": "product", "import_catalogue": "product",
     "create_offer": "offer", "update_offer": "offer", "delete_offer": "offer",
     "archive_offer": "offer", "unarchive_offer": "offer",
+    "create_order": "order", "pay_order": "order", "cancel_order": "order",
+    "refund_order": "order",
 }
 
 

@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--contacts", type=int, default=0)
     p.add_argument("--plans", type=int, default=0,
                    help=_("plan versions of every schedule type, state, trial and setup fee"))
+    p.add_argument("--orders", type=int, default=0,
+                   help=_("orders and accesses on the contacts, using the offers there are "
+                          "(a small catalogue is made when there is none)"))
     add_at(p)
     _db_option(p)
     p.set_defaults(run=demo_data, creates_db=True)
@@ -98,6 +101,9 @@ def demo_data(args, ctx) -> int:
     if args.plans < 0:
         print(_("--plans must be 0 or more"), file=sys.stderr)
         return 2
+    if args.orders < 0:
+        print(_("--orders must be 0 or more"), file=sys.stderr)
+        return 2
     now = action_moment(ctx, args.at)
     tty = sys.stderr.isatty()
 
@@ -105,7 +111,7 @@ def demo_data(args, ctx) -> int:
         if tty:
             print(f"\r{done:>10,} / {total:,}", end="", file=sys.stderr, flush=True)
 
-    if args.contacts or not args.plans:
+    if args.contacts or not (args.plans or args.orders):
         total = demo.generate_contacts(ctx, args.contacts, progress=progress, now=now)
         if tty:
             print(file=sys.stderr)
@@ -115,4 +121,12 @@ def demo_data(args, ctx) -> int:
         if tty:
             print(file=sys.stderr)
         print(_("{n} plans in the database.").format(n=total))
+    if args.orders:
+        from core.services.demo_orders import ensure_demo_offers, generate_orders
+
+        ensure_demo_offers(ctx, now=now)
+        total = generate_orders(ctx, args.orders, progress=progress, now=now)
+        if tty:
+            print(file=sys.stderr)
+        print(_("{n} orders in the database.").format(n=total))
     return 0

@@ -1,10 +1,10 @@
-"""`kontor contacts search|show`: the same services the screens use."""
+"""`kontor contacts search|show|add`: the same services the screens use."""
 
 from __future__ import annotations
 
 import argparse
 
-from console.cli.contract import add_format
+from console.cli.contract import action_moment, add_at, add_format
 from console.cli.output import emit, emit_one
 from core.i18n import _
 
@@ -23,6 +23,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("id", type=int)
     add_format(show)
     show.set_defaults(run=show_contact)
+    add = verbs.add_parser("add", help=_("add a contact"))
+    add.add_argument("--name", required=True)
+    add.add_argument("--email", required=True)
+    add.add_argument("--phone", default="")
+    add.add_argument("--lang", dest="contact_lang", default="",
+                     help=_("the contact's language (de, it, en, ...)"))
+    add.add_argument("--json", action="store_true", help=_('print {"id"} as JSON'))
+    add_at(add)
+    add.set_defaults(run=add_contact)
 
 
 def search(args, ctx) -> int:
@@ -38,4 +47,20 @@ def show_contact(args, ctx) -> int:
     from core.services import contacts
 
     emit_one(contacts.get_contact(ctx, args.id), args.format)
+    return 0
+
+
+def add_contact(args, ctx) -> int:
+    import json
+
+    from core.services import contacts
+
+    c = contacts.create_contact(ctx, {"name": args.name, "email": args.email,
+                                      "phone": args.phone, "language": args.contact_lang},
+                                now=action_moment(ctx, args.at))
+    if args.json:
+        print(json.dumps({"id": c.id}))
+    else:
+        print(_("Contact {id} added: {name} <{email}>").format(id=c.id, name=c.name,
+                                                              email=c.email))
     return 0

@@ -12,7 +12,7 @@ import tempfile
 COMMAND_MODULES = ("console.cli.contacts", "console.cli.admin",
                    "console.cli.plans", "console.cli.billing",
                    "console.cli.settings", "console.cli.lessons",
-                   "console.cli.catalogue")
+                   "console.cli.catalogue", "console.cli.orders")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:
@@ -43,13 +43,25 @@ def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     return p
 
 
+_VALUE_OPTIONS = ("--db", "--operator", "--lang", "--theme")
+
+
 def _pre_language(argv: list[str]) -> str | None:
-    """--lang must be known before the parser's help texts are translated."""
-    for i, a in enumerate(argv):
+    """--lang must be known before the parser's help texts are translated. Only the global
+    option counts (before the command): `kontor contacts add --lang it` is the contact's."""
+    i = 0
+    while i < len(argv):
+        a = argv[i]
         if a == "--lang" and i + 1 < len(argv):
             return argv[i + 1]
         if a.startswith("--lang="):
             return a.split("=", 1)[1]
+        if a in _VALUE_OPTIONS:
+            i += 2
+            continue
+        if not a.startswith("-"):
+            return None  # the command: what follows is its own
+        i += 1
     return None
 
 
@@ -120,6 +132,7 @@ def _demo_progress_text(step: str) -> str:
         "plans": _("Building the demo database: plans …"),
         "catalogue": _("Building the demo database: products and offers …"),
         "subscriptions": _("Building the demo database: subscriptions and invoices …"),
+        "orders": _("Building the demo database: orders and accesses …"),
         "billing": _("Opening the demo: billing up to now …"),
     }
     return messages.get(step, step)

@@ -40,6 +40,8 @@ HEADERS: dict[str, str] = {
     "product": N_("Product"), "payment": N_("Payment"), "price": N_("Price"),
     "plan": N_("Plan"), "is_bundle": N_("Bundle"), "lesson_count": N_("Lessons"),
     "archived": N_("Archived"),
+    "ordered_at": N_("Ordered"), "contact_name": N_("Contact"), "product_name": N_("Product"),
+    "total": N_("Total"), "status": N_("Status"),
 }
 # Stored values a table shows in words (JSON and CSV keep the stored value).
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -52,11 +54,15 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "role": {"admin": N_("admin"), "agent": N_("agent"), "viewer": N_("viewer")},
     "payment": {"one_time": N_("one-time"), "subscription": N_("subscription"),
                 "instalments": N_("instalments")},
-    "kind": {"course": N_("course"), "membership": N_("membership"), "plan": N_("plan"), "prorated_plan": N_("prorated plan"),
-             "setup_fee": N_("setup fee"), "credit": N_("credit"), "change": N_("plan change")},
+    "status": {"pending": N_("pending"), "paid": N_("paid"), "cancelled": N_("cancelled"),
+               "refunded": N_("refunded")},
+    "kind": {"course": N_("course"), "membership": N_("membership"), "plan": N_("plan"),
+             "prorated_plan": N_("prorated plan"), "setup_fee": N_("setup fee"),
+             "credit": N_("credit"), "change": N_("plan change")},
 }
 # Columns of minor units; the row's `currency` says which.
-MONEY_COLUMNS = ("amount", "vat_amount", "period_amount", "next_invoice_amount", "price")
+MONEY_COLUMNS = ("amount", "vat_amount", "period_amount", "next_invoice_amount", "price",
+                 "total")
 
 
 def header(column: str) -> str:

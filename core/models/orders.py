@@ -22,6 +22,9 @@ class Order(Base):
     number: Mapped[int] = mapped_column(Integer, unique=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     ordered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The access start asked for (default the moment of the order): a pending order grants
+    # nothing until it is paid, then from here.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     payment: Mapped[str] = mapped_column(String(16), default="one_time")
     # A sale made elsewhere ("external"): counts as paid, no payment collected here.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -307,13 +308,15 @@ def _apply(c: Contact, inp: ContactInput) -> None:
 EMAIL_TAKEN = "This email address belongs to another contact."
 
 
-def create_contact(ctx: ServiceContext, data: dict) -> ContactOut:
+def create_contact(ctx: ServiceContext, data: dict, *, now: datetime | None = None
+                   ) -> ContactOut:
+    """A new contact; `now` stamps it and its audit record (`kontor contacts add --at`)."""
     inp = validate_contact(data)
     with ctx.db.transaction() as session:
         require(session, ctx, "contacts.write")
         if _email_taken(session, inp.email):
             raise ValidationFailed({"email": _(EMAIL_TAKEN)})
-        now = utcnow()
+        now = now or utcnow()
         c = Contact(created_at=now, updated_at=now, updated_by=ctx.operator)
         _apply(c, inp)
         session.add(c)
@@ -321,7 +324,7 @@ def create_contact(ctx: ServiceContext, data: dict) -> ContactOut:
             session.flush()
         except IntegrityError:  # a concurrent create took the address first
             raise ValidationFailed({"email": _(EMAIL_TAKEN)}) from None
-        audit.record(session, ctx, "contact", c.id, "create", None, _snapshot(c))
+        audit.record(session, ctx, "contact", c.id, "create", None, _snapshot(c), at=now)
         return _to_out(c)
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 DEMO_CONTACTS = 2_500
 DEMO_PLANS = 300  # enough to try the plan list's filters, sort and columns
+DEMO_ORDERS = 600  # orders and accesses on the demo contacts (demo_orders.py)
 DEMO_BUILDER = "demo"  # the first operator (admin) of the cached database
 
 _SOURCES = ("demo.py", "demo_billing.py", "demo_database.py", "demo_catalogue.py",
-            "catalogue.py")
+            "catalogue.py", "demo_orders.py", "orders.py")
 
 
 def cache_dir() -> Path:
@@ -37,7 +38,7 @@ def fingerprint() -> str:
     here = Path(__file__).resolve().parent
     for name in _SOURCES:
         h.update((here / name).read_bytes())
-    h.update(f"{DEMO_CONTACTS}/{DEMO_PLANS}".encode())
+    h.update(f"{DEMO_CONTACTS}/{DEMO_PLANS}/{DEMO_ORDERS}".encode())
     return h.hexdigest()[:16]
 
 
@@ -47,6 +48,7 @@ def build(path: Path, progress: Callable[[str], None] | None = None) -> None:
     from core.services.demo import generate_plans, seed_demo
     from core.services.demo_billing import seed_billing_demo, seed_demo_plans
     from core.services.demo_catalogue import seed_catalogue_demo
+    from core.services.demo_orders import generate_orders
     from core.services.operators import sign_in
 
     say = progress or (lambda _msg: None)
@@ -62,6 +64,8 @@ def build(path: Path, progress: Callable[[str], None] | None = None) -> None:
         seed_catalogue_demo(ctx)
         say("subscriptions")
         seed_billing_demo(ctx)
+        say("orders")
+        generate_orders(ctx, DEMO_ORDERS)
     finally:
         db.dispose()  # the last connection closing checkpoints the WAL into the file
 

@@ -100,6 +100,19 @@ def _set_state(ctx: ServiceContext, number: str, action: str, *, at: datetime | 
         return invoice_out(inv)
 
 
+def mark_paid_in(session: Session, ctx: ServiceContext, invoice_id: int, at: datetime
+                 ) -> Invoice:
+    """Record the payment of an invoice inside the caller's transaction (an order pays the
+    invoices due at its start), under the invoice table's rule; audited."""
+    inv = session.get(Invoice, invoice_id, populate_existing=True)
+    rules.check("record_payment", inv.state)
+    before = {"state": inv.state}
+    inv.state, inv.paid_at = "paid", at
+    _uow.save(session, ctx, KIND, inv, "paid", before, {"state": "paid"},
+              extra={"at": at.isoformat()}, key=inv.number, now=at)
+    return inv
+
+
 def record_payment(ctx: ServiceContext, number: str, *, at: datetime | None = None,
                    expected_row_version: int | None = None) -> InvoiceOut:
     return _set_state(ctx, number, "record_payment", at=at, expected_row_version=expected_row_version)

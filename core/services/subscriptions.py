@@ -279,6 +279,23 @@ def create_subscription(ctx: ServiceContext, data: dict[str, Any], *,
                                    invoices=[invoice_out(i) for i in created])
 
 
+def create_in(session: Session, ctx: ServiceContext, data: dict[str, Any], *,
+              now: datetime) -> SubscriptionCreated:
+    """`create_subscription` inside the caller's transaction (an order paid, a tariff switch
+    to a recurring offer): the same rows, invoices and audit record; the caller commits."""
+    inp = _validate_input(data)
+    sub, *_rest = _create(session, ctx, inp, now)
+    audit.record(session, ctx, "subscription", sub.id, "create", None,
+                 {**_snapshot(sub), "contact_id": sub.contact_id,
+                  "start": sub.start.isoformat(), "no_trial": inp.no_trial,
+                  "no_setup_fee": inp.no_setup_fee, "invoice_count": sub.invoice_count},
+                 at=now)
+    created = session.scalars(select(Invoice).where(Invoice.subscription_id == sub.id)
+                              .order_by(Invoice.issued, Invoice.id))
+    out = _out(session, sub, now)
+    return SubscriptionCreated(**out.model_dump(), invoices=[invoice_out(i) for i in created])
+
+
 UPCOMING = 3  # invoices after those due at creation shown by the preview
 
 
@@ -458,6 +475,36 @@ def expire_subscription(ctx: ServiceContext, subscription_id: int, *,
         sub.pending_plan_id = sub.pending_change_at = None
         _store(sub, terms, state, now)
         return _finish(session, ctx, sub, "expire", before, now)
+
+
+def lock_in(session: Session, ctx: ServiceContext, subscription_id: int) -> Subscription:
+    """The subscription row under the row lock inside the caller's transaction (an order's
+    cancel or refund acts on the subscription it created)."""
+    return _load_for_write(session, ctx, subscription_id, None)
+
+
+def expire_in(session: Session, ctx: ServiceContext, sub: Subscription, now: datetime
+              ) -> dict[str, Any]:
+    """`expire_subscription` on a loaded (locked) row inside the caller's transaction (an
+    order refunded: nothing more is billed); audited. Returns the snapshot before."""
+    _plan, terms = terms_for(session, sub)
+    _guard("expire", sub, terms, now)
+    before = _snapshot(sub)
+    state = billing.expire(engine_state(sub), now)
+    sub.on_hold_at, sub.expire_reason = None, "ondemand"
+    sub.pending_plan_id = sub.pending_change_at = None
+    _store(sub, terms, state, now)
+    _finish(session, ctx, sub, "expire", before, now)
+    return before
+
+
+def cancel_and_record_in(session: Session, ctx: ServiceContext, sub: Subscription,
+                         at: datetime, now: datetime) -> dict[str, Any]:
+    """`cancel_subscription` on a loaded (locked) row inside the caller's transaction (an
+    order cancelled): the engine's cancellation at `at`, audited."""
+    before = cancel_in(session, ctx, sub, at, now)
+    _finish(session, ctx, sub, "cancel", before, now)
+    return before
 
 
 def put_on_hold(ctx: ServiceContext, subscription_id: int, *,

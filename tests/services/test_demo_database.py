@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
-from core.models import Contact, Plan
+from core.models import Access, Contact, Order, Plan
 from core.services import demo_database
 from core.services.operators import sign_in
 
@@ -18,7 +18,7 @@ def test_the_demo_is_built_once_then_copied_and_the_user_is_its_admin(tmp_path, 
     steps: list[str] = []
     (tmp_path / "a").mkdir()
     first = demo_database.open_demo(tmp_path / "a", "anna", steps.append, cache)
-    assert steps == ["contacts", "plans", "catalogue", "subscriptions", "billing"]
+    assert steps == ["contacts", "plans", "catalogue", "subscriptions", "orders", "billing"]
     cached = list(cache.glob("demo-*.db"))
     assert len(cached) == 1 and oct(os.stat(cached[0]).st_mode & 0o777) == "0o600"
 
@@ -36,6 +36,14 @@ def test_the_demo_is_built_once_then_copied_and_the_user_is_its_admin(tmp_path, 
         with db.reading() as session:
             assert session.scalar(select(func.count()).select_from(Plan)) >= 300
             assert session.scalar(select(func.count()).select_from(Contact)) > 2_500
+            assert session.scalar(select(func.count()).select_from(Order)) == \
+                demo_database.DEMO_ORDERS
+            # the hand-picked German, Italian and English contacts hold an access each
+            holders = set(session.scalars(select(Access.contact_id)))
+            assert {1, 2, 3} <= holders
+            languages = set(session.scalars(
+                select(Contact.language).where(Contact.id.in_(holders))))
+            assert {"de", "it", "en"} <= languages
     finally:
         db.dispose()
 

@@ -40,6 +40,21 @@ def _seed(db: Database) -> None:
     add_operator(ctx, {"login": "bob", "role": "agent"})
     add_operator(ctx, {"login": "vera", "role": "viewer"})
     seed_billing_demo(ctx, subscribers=6)
+    _seed_orders(db, ctx)
+
+
+def _seed_orders(db: Database, ctx) -> None:
+    """Anna Müller's orders: a paid course and a pending one (one-time offers only, so the
+    plan list stays as it was)."""
+    from core.services import orders
+    from tests.services.commerce_rows import product_with_offer
+
+    with db.transaction() as session:
+        product_with_offer(session, handle="yoga", lessons=12, price=14900,
+                           template={"release": "delays", "open_lessons": {"first": 6}})
+    orders.create_order(ctx, {"contact_id": 1, "offer": "yoga-one_time"})
+    orders.create_order(ctx, {"contact_id": 1, "offer": "yoga-one_time", "price": 9900,
+                              "payment": "pending"})
 
 
 @pytest.fixture(scope="session")

@@ -66,3 +66,9 @@ def test_locale_de_plan_form_help(snapshot_db, svg_snapshot):
 
 def test_locale_it_plan_list(snapshot_db, svg_snapshot):
     assert svg_snapshot == shoot(snapshot_db, "it", "2")
+
+
+def test_locale_de_add_product(snapshot_db, svg_snapshot):
+    # "+ Produkt" on Anna Müller's card, the offer picker's results for "yog" in German.
+    keys = ["slash", *"anna.mueller@example", "enter", "enter", "plus", "y", "o", "g"]
+    assert svg_snapshot == shoot(snapshot_db, "de", *keys)

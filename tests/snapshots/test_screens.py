@@ -44,6 +44,18 @@ def test_contact_card_history(snap):
     assert snap(*ANNAS_CARD, "h")
 
 
+def test_contact_card_orders(snap):
+    assert snap(*ANNAS_CARD, "r")
+
+
+def test_order_screen(snap):
+    assert snap(*ANNAS_CARD, "r", "enter")
+
+
+def test_add_product_form(snap):
+    assert snap(*ANNAS_CARD, "plus", Type("yog"))
+
+
 def test_new_contact_form(snap):
     assert snap("n")
 

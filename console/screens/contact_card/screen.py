@@ -1,5 +1,5 @@
 """The contact card: one tab per module of console/screens/card_tabs/ (Overview,
-Subscriptions, History; later areas add Products, Orders, Groups)."""
+Subscriptions, Orders, History; later areas add Products, Groups). `+` adds a product."""
 
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ class ContactCard(Screen):
         *_tab_bindings(),
         Binding("a", "add_subscription", _("Add subscription"),
                 tooltip=_("Subscribe this contact to a plan")),
+        Binding("plus", "add_product", _("Product"),
+                tooltip=_("Give this contact a product with an offer (creates an order)")),
         Binding("ctrl+r,f5", "reload", _("Refresh"), show=False),
     ]
     HELP_TITLE = "Contact"
@@ -71,6 +73,8 @@ class ContactCard(Screen):
         if action in {"edit", "delete"} and not self.ctx.can("contacts.write"):
             return None
         if action == "add_subscription" and not self.ctx.can("subscriptions.write"):
+            return None
+        if action == "add_product" and not self.ctx.can("orders.write"):
             return None
         return True
 
@@ -104,6 +108,16 @@ class ContactCard(Screen):
                 self.open_subscription(sub.id)
 
         self.app.push_screen(NewSubscriptionForm(self.ctx, self.contact_id), callback=created)
+
+    def action_add_product(self) -> None:
+        from console.screens.orders.add_product import AddProductForm
+
+        def created(made) -> None:
+            if made is not None:
+                self.notify(_("Order {number} created.").format(number=made.order.number))
+                self.action_show_tab("orders")
+
+        self.app.push_screen(AddProductForm(self.ctx, self.contact_id), callback=created)
 
     def _gone(self, exc: Exception) -> None:
         show_error(self, exc)
