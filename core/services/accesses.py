@@ -20,7 +20,7 @@ from core.lessons import lesson_states
 from core.models import Access, Offer
 from core.rules import accesses as rules
 from core.schemas.access_template import AccessTemplate
-from core.services import _uow
+from core.services import _uow, catalogue
 from core.services.settings import account_zone
 
 KIND = _uow.Kind(
@@ -63,7 +63,7 @@ def grant(session: Session, ctx: Any, *, contact_id: int, offer: Offer, starts_a
     offer edits reach it), audited as `create`. The caller owns the transaction and the role
     check. An access bought by subscription lives as long as the subscription (no end here
     unless the template has a duration)."""
-    template = AccessTemplate.model_validate(offer.template or {})
+    template = catalogue.offer_template(session, offer)[0]
     access = Access(contact_id=contact_id, product_id=offer.product_id, offer_id=offer.id,
                     order_id=order_id, subscription_id=subscription_id, group_id=group_id,
                     starts_at=starts_at,

@@ -50,7 +50,6 @@ from core.models import (
 )
 from core.rules import orders as rules
 from core.rules import subscriptions as subscription_rules
-from core.schemas.access_template import AccessTemplate
 from core.schemas.common import Window, field_errors
 from core.schemas.orders import (
     AccessPlan,
@@ -67,7 +66,7 @@ from core.schemas.orders import Order as OrderOut
 from core.schemas.orders import OrderLine as LineOut
 from core.schemas.orders import OrderPayment as PaymentOut
 from core.schemas.subscriptions import InvoicePreview, InvoicePreviewLine
-from core.services import _uow, accesses, subscriptions
+from core.services import _uow, accesses, catalogue, subscriptions
 from core.services.context import READ, ServiceContext, require
 from core.services.invoices import mark_paid_in
 from core.services.plans import plan_terms
@@ -539,7 +538,10 @@ def preview_end(ctx: ServiceContext, number: int, action: str, *,
 def _access_plan(session: Session, access: Access) -> AccessPlan:
     product = session.get(Product, access.product_id)
     offer = session.get(Offer, access.offer_id)
-    template = AccessTemplate.model_validate(offer.template or {})
+    template = catalogue.offer_template(session, offer)[0]
+    if access.template is not None:
+        template = catalogue.template_from_stored(
+            access.template, catalogue.product_lessons(session, access.product_id)[1])
     n = product.lesson_count
     try:
         in_t = sum(in_tariff(template.open_lessons, n)) if n else 0

@@ -7,7 +7,10 @@ import json
 
 import pytest
 
+from core.db import Database
+from core.services.operators import sign_in
 from tests.console.conftest import run_cli as run
+from tests.small_shop import seed_small_shop
 
 pytestmark = pytest.mark.usefixtures("cli_env")
 
@@ -17,9 +20,16 @@ AT = "2026-03-14T10:00+01:00"
 @pytest.fixture
 def db(capsys, tmp_path):
     path = str(tmp_path / "k.db")
-    # a small catalogue of every payment type (demo_orders.ensure_demo_offers)
     code, _out, err = run(capsys, "--db", path, "--operator", "boss", "demo-data",
-                          "--contacts", "3", "--orders", "1", "--at", AT)
+                          "--contacts", "3", "--at", AT)
+    assert code == 0, err
+    database = Database(f"sqlite:///{path}")
+    try:  # a small catalogue of every payment type (tests/small_shop.py)
+        seed_small_shop(sign_in(database, "boss"))
+    finally:
+        database.dispose()
+    code, _out, err = run(capsys, "--db", path, "--operator", "boss", "demo-data",
+                          "--orders", "1", "--at", AT)
     assert code == 0, err
     return path
 

@@ -15,7 +15,7 @@ from console.widgets.confirm import ConfirmDialog
 from console.widgets.windowed_table import WindowedTable
 from core.schemas.common import Window
 from core.services import orders as order_service
-from core.services.demo_orders import ensure_demo_offers
+from tests.small_shop import seed_small_shop
 from core.services.operators import sign_in
 from tests.console.conftest import SIZE, settle, type_text
 
@@ -24,7 +24,7 @@ from tests.console.conftest import SIZE, settle, type_text
 def shop(seeded):
     """The seeded contacts plus the small demo catalogue (one-time, subscription and
     instalment offers)."""
-    ensure_demo_offers(sign_in(seeded, "alice"))
+    seed_small_shop(sign_in(seeded, "alice"))
     return seeded
 
 
