@@ -36,6 +36,8 @@ HEADERS: dict[str, str] = {
     "trial_end": N_("Trial ends"), "first_period_start": N_("First period"),
     "first_period_end": N_("First period ends"), "cancelled_at": N_("Cancelled"),
     "notes": N_("Notes"), "updated_at": N_("Changed"), "updated_by": N_("Changed by"),
+    "product": N_("Product"), "offer": N_("Offer"), "status": N_("Status"),
+    "starts_at": N_("Start"), "ends_at": N_("End"),
 }
 # Stored values a table shows in words (JSON and CSV keep the stored value).
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -45,6 +47,10 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "cancelled": N_("cancelled"), "expired": N_("expired"), "on_hold": N_("on hold"),
         "pending": N_("not started"), "open": N_("open"), "paid": N_("paid"),
         "failed": N_("failed"), "credited": N_("credited")},
+    "status": {
+        "active": N_("active"), "pending_cancellation": N_("pending cancellation"),
+        "cancelled": N_("cancelled"), "expired": N_("expired"), "paused": N_("paused"),
+        "overdue": N_("overdue")},
     "role": {"admin": N_("admin"), "agent": N_("agent"), "viewer": N_("viewer")},
     "kind": {"plan": N_("plan"), "prorated_plan": N_("prorated plan"),
              "setup_fee": N_("setup fee"), "credit": N_("credit"), "change": N_("plan change")},
