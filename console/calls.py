@@ -33,6 +33,9 @@ WRITES: dict[str, str] = {
     "credit_invoice": "invoice",
     "add_operator": "operator", "update_operator": "operator",
     "set_setting": "setting",
+    "update_template": "access", "switch_tariff": "access", "delete_access": "access",
+    "extend_access": "access", "pause_access": "access", "resume_access": "access",
+    "accept_practice": "access",
 }
 
 

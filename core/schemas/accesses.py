@@ -146,6 +146,17 @@ class SwitchPreview(BaseModel):
     changes: list[LessonChange]
 
 
+class OfferChoice(BaseModel):
+    """An offer an access may switch to (same product)."""
+
+    handle: str
+    name: str
+    payment: str
+    price: int | None
+    currency: str
+    plan_handle: str | None
+
+
 class SwitchResult(BaseModel):
     old: AccessRow
     new: AccessDetail
@@ -154,5 +165,5 @@ class SwitchResult(BaseModel):
 
 
 __all__ = ["AccessDetail", "AccessRow", "AccessStatus", "AccessTemplateDraft", "FirstKeys",
-           "LessonChange", "LessonRow", "OnlyKeys", "PauseOut", "SwitchPreview",
+           "LessonChange", "LessonRow", "OfferChoice", "OnlyKeys", "PauseOut", "SwitchPreview",
            "SwitchResult", "TemplatePreview"]

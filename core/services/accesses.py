@@ -38,6 +38,7 @@ from core.schemas.accesses import (
     FirstKeys,
     LessonChange,
     LessonRow,
+    OfferChoice,
     OnlyKeys,
     PauseOut,
     SwitchPreview,
@@ -350,6 +351,20 @@ def _moment(at: datetime | None) -> datetime:
     return at
 
 
+def _local_moment(value: Any, zone: Any, name: str) -> datetime:
+    """A moment from a form or the CLI: a date is its local midnight, a naive date-time
+    local wall time in the account zone; out of range or not a moment names `name`."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, datetime.min.time())
+    if not isinstance(value, datetime):
+        raise ValidationFailed({name: _("Not a date and time.")})
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    if not date_in_range(value):
+        raise ValidationFailed({name: date_range_message()})
+    return value
+
+
 def count_accesses(ctx: Any, contact_id: int, *, include_deleted: bool = False) -> int:
     """How many accesses the contact has (counted in SQL)."""
     with ctx.db.reading() as session:
@@ -564,6 +579,18 @@ def _invoice_preview(inv: Any) -> InvoicePreview:
                                                     amount=line.gross) for line in inv.lines])
 
 
+def switch_offers(ctx: Any, access_id: int) -> list[OfferChoice]:
+    """The offers an access can switch to: the other live offers of its product, by name."""
+    with ctx.db.reading() as session:
+        require(session, ctx, READ)
+        access = _uow.load(session, KIND, access_id)
+        rows = session.scalars(select(Offer).where(
+            Offer.product_id == access.product_id, Offer.id != access.offer_id,
+            Offer.archived_at.is_(None)).order_by(Offer.sort_key, Offer.id).limit(200))
+        return [OfferChoice(handle=o.handle, name=o.name, payment=o.payment, price=o.price,
+                            currency=o.currency, plan_handle=o.plan_handle) for o in rows]
+
+
 class _RollBack(Exception):
     def __init__(self, result: Any):
         self.result = result
@@ -586,8 +613,8 @@ def _switch(session: Session, ctx: Any, access_id: int, offer_handle: str, *,
     if offer.archived_at is not None:
         raise ValidationFailed({"offer": _("Offer {handle} is archived.").format(
             handle=offer.handle)})
-    if starts_at is not None and not date_in_range(starts_at):
-        raise ValidationFailed({"start": date_range_message()})
+    if starts_at is not None:
+        starts_at = _local_moment(starts_at, account_zone(session), "start")
     old_offer = session.get(Offer, old.offer_id)
     units = product_lessons(session, old.product_id)
     before_facts = _facts(session, old, units)
@@ -840,12 +867,12 @@ def pause_access(ctx: Any, access_id: int, *, start: datetime | None = None,
     own hold is a separate action). Audited as `pause`."""
     at = _moment(at or now)
     now = _moment(now or at)
-    start = _moment(start) if start is not None else at
-    if end is not None:
-        end = _moment(end)
-        if end <= start:
-            raise ValidationFailed({"to": _("The pause must end after it starts.")})
     with ctx.db.transaction() as session:
+        zone = account_zone(session)
+        start = _local_moment(start, zone, "from") if start is not None else at
+        end = _local_moment(end, zone, "to") if end is not None else None
+        if end is not None and end <= start:
+            raise ValidationFailed({"to": _("The pause must end after it starts.")})
         access = _load(session, ctx, access_id, expected_version)
         _guard("pause", access, max(at, start))
         planned = _planned_pause(access, at)
@@ -859,7 +886,6 @@ def pause_access(ctx: Any, access_id: int, *, start: datetime | None = None,
                                               "ended.")})
         if start < _aware(access.starts_at):
             raise ValidationFailed({"from": _("A pause cannot start before the access.")})
-        zone = account_zone(session)
         before = snapshot(access)
         end_before = _aware(access.ends_at)
         access.pauses = [*[dict(p) for p in access.pauses or ()],
@@ -949,5 +975,5 @@ __all__ = ["KIND", "WRITE", "PreviewCache", "Unit", "accept_practice", "count_ac
            "delete_access", "effective_template", "end_for_order", "extend_access",
            "get_access", "grant", "list_accesses", "parse_span", "pause_access",
            "preview_switch", "preview_template", "product_lessons", "resume_access",
-           "snapshot", "status_of", "switch_tariff", "template_end", "update_template",
-           "validate_draft"]
+           "snapshot", "status_of", "switch_offers", "switch_tariff", "template_end",
+           "update_template", "validate_draft"]
