@@ -76,7 +76,7 @@ async def test_products_tab_editor_journey_then_switch(enrolled):
         await open_products(pilot)
         table = pilot.app.screen.query_one("#products-table", DataTable)
         assert cell_texts(table, "product") == ["Yoga"]
-        assert cell_texts(table, "lessons") == ["2 of 5 open"]  # 3–5 wait for checkpoint 2
+        assert cell_texts(table, "lessons") == ["2 of 5"]  # 3–5 wait for checkpoint 2
         await pilot.press("enter")
         await settle(pilot)
         editor = pilot.app.screen
@@ -109,7 +109,7 @@ async def test_products_tab_editor_journey_then_switch(enrolled):
         assert editor.query_one("#editor-individual").display
         await pilot.press("escape")  # saved: closes at once
         await settle(pilot)
-        assert cell_texts(table, "lessons") == ["3 of 3 open"]
+        assert cell_texts(table, "lessons") == ["3 of 3"]
 
         # switch tariff: t, the only other offer preselected, the preview, ctrl+s, confirm
         await pilot.press("t")

@@ -14,7 +14,7 @@ from textual.widgets import Static
 from console.calls import run_service
 from console.forms import FieldSpec, FormScreen
 from console.widgets.confirm import ConfirmDialog
-from core.i18n import _, format_money, format_short_date
+from core.i18n import _, format_money, format_short_date, ngettext
 from core.services import accesses as access_service
 
 PREVIEW_DELAY = 0.15  # seconds of quiet typing before the preview is recomputed
@@ -101,11 +101,16 @@ def switch_preview_text(p) -> str:
         billing_text(p),
     ]
     for c in p.changes[:3]:
+        before, after = state_label(c.before), state_label(c.after)
+        if c.before == c.after:  # the same state, another day
+            before += " " + (format_short_date(c.opens_before) if c.opens_before else "")
+            after += " " + (format_short_date(c.opens_after) if c.opens_after else "")
         lines.append("  " + _("{title}: {before} → {after}").format(
-            title=escape(c.title or c.key), before=state_label(c.before),
-            after=state_label(c.after)))
+            title=escape(c.title or c.key), before=before, after=after))
     if len(p.changes) > 3:
-        lines.append("  " + _("… and {n} more lessons change").format(n=len(p.changes) - 3))
+        n = len(p.changes) - 3
+        lines.append("  " + ngettext("… and {n} more lesson changes",
+                                     "… and {n} more lessons change", n).format(n=n))
     return "\n".join(lines)
 
 

@@ -192,9 +192,12 @@ class AccessEditorScreen(FormScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        form = self.query_one("#form")  # the app's forms.tcss sizes #form for small forms
+        form.styles.width = "100%"
+        form.styles.height = "100%"
         table = self.query_one("#lesson-preview", DataTable)
         table.add_column("#", key="pos", width=3)
-        table.add_column(_("Lesson"), key="title", width=28)
+        table.add_column(_("Lesson"), key="title", width=26)
         table.add_column(_("State"), key="state", width=14)
         table.add_column(_("Opens"), key="opens", width=17)
         table.add_column("✓", key="accepted", width=2)
@@ -238,7 +241,7 @@ class AccessEditorScreen(FormScreen):
         for r in preview.lessons:
             opens = format_short_datetime(r.opens_at) if r.opens_at else ""
             mark = "✓" if r.accepted else ("·" if r.practice or r.checkpoint else "")
-            table.add_row(str(r.position), (r.title or r.key)[:28], state_label(r.state),
+            table.add_row(str(r.position), (r.title or r.key)[:26], state_label(r.state),
                           opens, mark, key=r.key)
         if preview.lessons:
             table.move_cursor(row=min(max(keep, 0), len(preview.lessons) - 1))

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 from console.calls import run_service
 from console.screens.card_tabs.base import CardTab
 from console.widgets.lists import KeyTable
-from core.i18n import N_, _, format_short_date
+from core.i18n import N_, _, format_short_date, ngettext
 from core.schemas.common import Window
 from core.services import accesses as access_service
 
@@ -33,14 +33,18 @@ def status_label(status: str) -> str:
 
 
 def open_text(row) -> str:
-    """"7 of 12 open"."""
-    return _("{open} of {total} open").format(open=row.open_lessons,
-                                              total=row.lessons_in_tariff)
+    """"7 of 12": lessons open today of those in the tariff (the column says "Open")."""
+    return _("{open} of {total}").format(open=row.open_lessons, total=row.lessons_in_tariff)
 
 
 class Tab(CardTab):
     tab_id, label, key, order = "products", N_("Products"), "p", 30
     kinds = frozenset({"access", "subscription", "order"})
+    DEFAULT_CSS = """
+    Tab#tab-products { height: 1fr; }
+    Tab #products-summary { height: 1; color: $text-muted; }
+    Tab #products-table { height: 1fr; }
+    """
 
     BINDINGS = [
         Binding("enter", "open_editor", _("Edit access"), show=False,
@@ -61,12 +65,13 @@ class Tab(CardTab):
         self.rows: list = []
         self.count = 0
         table = self.query_one("#products-table", DataTable)
-        table.add_column(_("Product"), key="product", width=16)
-        table.add_column(_("Offer"), key="offer", width=14)
+        # 64 columns + padding: fits 80 with the scrollbar
+        table.add_column(_("Product"), key="product", width=13)
+        table.add_column(_("Offer"), key="offer", width=11)
         table.add_column(_("Status"), key="status", width=11)
         table.add_column(_("Start"), key="start", width=10)
         table.add_column(_("End"), key="end", width=10)
-        table.add_column(_("Lessons"), key="lessons", width=9)
+        table.add_column(_("Open"), key="lessons", width=9)
         super().on_mount()
 
     def load(self) -> None:
@@ -87,7 +92,9 @@ class Tab(CardTab):
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         summary = (_("No products yet.") if not rows else
-                   _("{n} accesses — enter edits, t switches the tariff.").format(n=len(rows)))
+                   ngettext("{n} access — enter edits, t switches the tariff.",
+                            "{n} accesses — enter edits, t switches the tariff.",
+                            len(rows)).format(n=len(rows)))
         self.query_one("#products-summary", Static).update(summary)
         self.refresh_bindings()
 
