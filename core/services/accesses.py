@@ -271,6 +271,21 @@ def _facts(session: Session, access: Access, units: list[Unit] | None = None) ->
                   account_zone(session))
 
 
+_LESSON_FIELDS = frozenset(LessonRow.model_fields)
+
+
+def _lesson_row(values: dict[str, Any]) -> LessonRow:
+    """A LessonRow from values the engine produced (every field, already of its type):
+    `model_construct` without its per-field loop — 300 rows per keystroke cost 2 ms that way
+    (benchmarks/order_editor.py)."""
+    row = LessonRow.__new__(LessonRow)
+    object.__setattr__(row, "__dict__", values)
+    object.__setattr__(row, "__pydantic_fields_set__", set(_LESSON_FIELDS))
+    object.__setattr__(row, "__pydantic_extra__", None)
+    object.__setattr__(row, "__pydantic_private__", None)
+    return row
+
+
 def _evaluate(f: _Facts, draft: AccessTemplateDraft, at: datetime, *,
               ends_at: datetime | None = None, rows: bool = True
               ) -> tuple[list[LessonRow], int, int]:
@@ -303,11 +318,11 @@ def _evaluate(f: _Facts, draft: AccessTemplateDraft, at: datetime, *,
                     opened += 1
             if rows:
                 title, module, practice, checkpoint = unit.meta[s.position - 1]
-                out.append(LessonRow.model_construct(
-                    position=s.position, key=unit.keys[s.position - 1], title=title,
-                    module=module, product=unit.product if bundle else "", practice=practice,
-                    checkpoint=checkpoint, state=state, opens_at=opens,
-                    accepted=s.position in accepted_set))
+                out.append(_lesson_row({
+                    "position": s.position, "key": unit.keys[s.position - 1], "title": title,
+                    "module": module, "product": unit.product if bundle else "",
+                    "practice": practice, "checkpoint": checkpoint, "state": state,
+                    "opens_at": opens, "accepted": s.position in accepted_set}))
     return out, opened, in_tariff
 
 
