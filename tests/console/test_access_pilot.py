@@ -197,5 +197,61 @@ async def test_the_editor_in_german(enrolled):
             preview = editor.query_one("#lesson-preview", DataTable)
             assert "gesperrt" in cell_texts(preview, "state")
             assert "Heute offen" in str(editor.query_one("#editor-summary", Static).render())
+            await choose_radio(pilot, editor, "open_mode", "first")
+            await settle(pilot)
+            editor.row("first").control.focus()
+            await type_text(pilot, "3")
+            await choose_radio(pilot, editor, "release", "none")
+            editor.row("checkpoints").control.focus()
+            await pilot.press("space")
+            await settle(pilot)
+            assert cell_texts(preview, "state")[3:] == ["nicht im Tarif", "nicht im Tarif"]
+            assert "nicht gespeichert" in str(
+                editor.query_one("#editor-summary", Static).render())
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert accesses.get_access(ctx, 1).individual
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("t")
+            await settle(pilot)
+            text = str(pilot.app.screen.query_one("#switch-preview", Static).render())
+            assert "heute offene Lektionen 3 von 3 → 5 von 5" in text
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+            assert [r.offer for r in accesses.list_accesses(ctx, 1)] == ["Yoga all-in"]
     finally:
         set_language("en")
+
+
+async def test_the_editor_accepts_a_practice_and_shows_a_conflict(enrolled):
+    ctx = sign_in(enrolled, "alice")
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_products(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = pilot.app.screen
+        preview = editor.query_one("#lesson-preview", DataTable)
+        preview.focus()
+        await pilot.press("down")  # lesson 2, the checkpoint
+        await pilot.press("a")
+        await settle(pilot)
+        assert accesses.get_access(ctx, 1).accepted == ["l2"]
+        assert cell_texts(preview, "state")[2:] == ["scheduled", "scheduled", "scheduled"]
+        assert cell_texts(preview, "accepted")[1] == "✓"
+        # a colleague saves meanwhile: this editor's save is a conflict, shown in the banner
+        other = accesses.get_access(ctx, 1)
+        accesses.update_template(ctx, 1, {"release": "none"}, expected_version=other.version)
+        await choose_radio(pilot, editor, "release", "dates")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        banner = str(editor.query_one("#form-banner", Static).render())
+        assert "changed by alice" in banner and "ctrl+r" in banner
+        assert accesses.get_access(ctx, 1).template.release == "none"  # not overwritten
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert editor.row("release").raw == "none"
+        assert editor.query_one("#editor-individual").display
