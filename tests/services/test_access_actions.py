@@ -366,3 +366,27 @@ def test_switch_to_a_recurring_offer_creates_the_subscription(db, admin):
     with db.reading() as s:
         sub = s.get(Subscription, done.subscription_id)
         assert sub.state == "pending_cancellation"
+
+
+def test_switch_between_recurring_offers_changes_the_plan_now(db, admin):
+    for handle, amount in (("yoga-month", 2900), ("yoga-plus", 5900)):
+        create_plan(admin, {"handle": handle, "name": handle.title(), "amount": amount,
+                            "schedule_type": "month_fixedday", "schedule_fixed_day": 1})
+    access_id, _contact = _course(db, admin)
+    _second_offer(db, access_id, handle="yoga-monthly", payment="subscription",
+                  plan_handle="yoga-month")
+    _second_offer(db, access_id, handle="yoga-plus-monthly", payment="subscription",
+                  plan_handle="yoga-plus")
+    monthly = accesses.switch_tariff(admin, access_id, "yoga-monthly", at=berlin(2026, 4, 1, 9))
+    at = berlin(2026, 4, 16, 9)
+    preview = accesses.preview_switch(admin, monthly.new.id, "yoga-plus-monthly", at=at)
+    assert preview.billing == "change" and preview.subscription_id == monthly.subscription_id
+    assert len(preview.invoices) == 1  # the prorated difference, from the billing engine
+    with db.reading() as s:
+        assert s.get(Subscription, monthly.subscription_id).plan_id is not None
+        plan_before = s.get(Subscription, monthly.subscription_id).plan_id
+    done = accesses.switch_tariff(admin, monthly.new.id, "yoga-plus-monthly", at=at)
+    assert done.billing == "change" and done.new.subscription_id == monthly.subscription_id
+    with db.reading() as s:
+        assert s.get(Subscription, monthly.subscription_id).plan_id != plan_before
+        assert s.scalar(select(func.count()).select_from(Subscription)) == 1
