@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("plan_list.py", ["--plans", "5000", "--rounds", "1", "--no-export"]),
     ("billing_run.py", ["--subscriptions", "10000"]),
     ("lesson_preview.py", ["--rounds", "500"]),
+    ("order_editor.py", ["--rounds", "300"]),
     ("startup.py", ["--contacts", "20000", "--rounds", "1"]),
     ("plan_form.py", ["--rounds", "1"]),
     ("orders.py", ["--small", "--rounds", "3"]),

@@ -40,6 +40,9 @@ WRITES: dict[str, str] = {
     "archive_offer": "offer", "unarchive_offer": "offer",
     "create_order": "order", "pay_order": "order", "cancel_order": "order",
     "refund_order": "order",
+    "update_template": "access", "switch_tariff": "access", "delete_access": "access",
+    "extend_access": "access", "pause_access": "access", "resume_access": "access",
+    "accept_practice": "access",
 }
 
 

@@ -180,6 +180,23 @@ def _later(moment: datetime, tz: tzinfo, *, days: int = 0, months: int = 0) -> d
     return _resolve(wall, tz)
 
 
+def move_later(moment: datetime, tz: str | tzinfo | None, *, days: int = 0,
+               months: int = 0) -> datetime:
+    """`moment` + N days or N months of local wall time, as rule 2 and rule 5 move an end
+    (same local time of day; a day's start stays the start of its new day; month ends
+    clamp), as an aware datetime in `tz`. LessonRangeError past year 9999."""
+    zone = as_zone(tz)
+    try:
+        return _later(moment.astimezone(UTC), zone, days=days, months=months).astimezone(zone)
+    except OverflowError:
+        raise LessonRangeError("duration", "the moment would lie after the year 9999") from None
+
+
+def pause_days(start: datetime, end: datetime) -> int:
+    """k = ⌈(Q − P) / 1 day⌉ of rule 5 (elapsed time)."""
+    return math.ceil((end.astimezone(UTC) - start.astimezone(UTC)) / _DAY)
+
+
 # -- the rules -----------------------------------------------------------------------------
 
 

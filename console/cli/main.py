@@ -12,7 +12,7 @@ import tempfile
 COMMAND_MODULES = ("console.cli.contacts", "console.cli.admin",
                    "console.cli.plans", "console.cli.billing",
                    "console.cli.settings", "console.cli.lessons",
-                   "console.cli.catalogue", "console.cli.orders")
+                   "console.cli.catalogue", "console.cli.orders", "console.cli.access")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:

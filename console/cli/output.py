@@ -41,7 +41,8 @@ HEADERS: dict[str, str] = {
     "plan": N_("Plan"), "is_bundle": N_("Bundle"), "lesson_count": N_("Lessons"),
     "archived": N_("Archived"),
     "ordered_at": N_("Ordered"), "contact_name": N_("Contact"), "product_name": N_("Product"),
-    "total": N_("Total"), "status": N_("Status"),
+    "total": N_("Total"), "status": N_("Status"), "offer": N_("Offer"),
+    "starts_at": N_("Start"), "ends_at": N_("End"),
 }
 # Stored values a table shows in words (JSON and CSV keep the stored value).
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -51,11 +52,14 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "cancelled": N_("cancelled"), "expired": N_("expired"), "on_hold": N_("on hold"),
         "pending": N_("not started"), "open": N_("open"), "paid": N_("paid"),
         "failed": N_("failed"), "credited": N_("credited")},
+    "status": {
+        "active": N_("active"), "pending_cancellation": N_("pending cancellation"),
+        "cancelled": N_("cancelled"), "expired": N_("expired"), "paused": N_("paused"),
+        "overdue": N_("overdue"), "pending": N_("pending"), "paid": N_("paid"),
+        "refunded": N_("refunded")},
     "role": {"admin": N_("admin"), "agent": N_("agent"), "viewer": N_("viewer")},
     "payment": {"one_time": N_("one-time"), "subscription": N_("subscription"),
                 "instalments": N_("instalments")},
-    "status": {"pending": N_("pending"), "paid": N_("paid"), "cancelled": N_("cancelled"),
-               "refunded": N_("refunded")},
     "kind": {"course": N_("course"), "membership": N_("membership"), "plan": N_("plan"),
              "prorated_plan": N_("prorated plan"), "setup_fee": N_("setup fee"),
              "credit": N_("credit"), "change": N_("plan change")},

@@ -296,6 +296,39 @@ def create_in(session: Session, ctx: ServiceContext, data: dict[str, Any], *,
     return SubscriptionCreated(**out.model_dump(), invoices=[invoice_out(i) for i in created])
 
 
+def change_plan_in(session: Session, ctx: ServiceContext, subscription_id: int, *,
+                   plan: str | None = None, plan_id: int | None = None,
+                   timing: str = "immediate", compensation: str = "prorated_credit",
+                   at: datetime | None = None, now: datetime) -> PlanChangeResult:
+    """`change_plan` inside the caller's transaction, under the row lock (a tariff switch):
+    the same guard, invoice and audit record; the caller commits."""
+    return _change_plan(session, ctx, subscription_id, plan=plan, plan_id=plan_id,
+                        timing=timing, compensation=compensation, at=at,
+                        expected_row_version=None, now=now, preview=True)
+
+
+def live_subscription(session: Session, subscription_id: int, at: datetime) -> bool:
+    """Whether the subscription still bills (or will) at `at`: not cancelled or expired."""
+    sub = get_row(session, subscription_id)
+    _plan, terms = terms_for(session, sub)
+    return state_at(sub, terms, engine_state(sub), at) not in rules.ENDED
+
+
+def cancel_in_transaction(session: Session, ctx: ServiceContext, subscription_id: int, *,
+                          at: datetime, now: datetime) -> bool:
+    """Cancel at `at` inside the caller's transaction, under the row lock, when the
+    transition table allows it (an access deleted or switched away); audited as `cancel`.
+    False when there was nothing to cancel (already cancelled, pending, ended)."""
+    sub = _load_for_write(session, ctx, subscription_id, None)
+    _plan, terms = terms_for(session, sub)
+    moment = _moment(at, sub.timezone, "at")
+    if rules.allowed_actions(**facts_at(sub, terms, engine_state(sub), moment))["cancel"]:
+        return False
+    before = cancel_in(session, ctx, sub, moment, now)
+    _finish(session, ctx, sub, "cancel", before, now)
+    return True
+
+
 UPCOMING = 3  # invoices after those due at creation shown by the preview
 
 

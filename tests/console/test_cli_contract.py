@@ -45,14 +45,15 @@ LISTS_AND_SHOWS = {"contacts search", "contacts show", "operators list", "plans 
                    "plans show", "plans versions", "plans affected", "subscriptions list",
                    "subscriptions show", "invoices list", "invoices show", "settings list",
                    "settings get", "lessons", "catalogue export", "catalogue list",
-                   "orders show", "orders list"}
+                   "orders show", "orders list", "access list"}
 ACTIONS_WITH_A_MOMENT = {"billing run", "plans import", "plans delete", "plans undelete",
                          "subscriptions create", "subscriptions cancel", "subscriptions uncancel",
                          "subscriptions expire", "subscriptions hold", "subscriptions reactivate",
                          "subscriptions change-plan", "invoices pay", "invoices fail",
                          "operators add", "demo-data", "settings set", "catalogue import",
                          "contacts add", "orders create", "orders pay", "orders cancel",
-                         "orders refund"}
+                         "orders refund", "access switch", "access delete", "access extend",
+                         "access pause", "access resume", "access accept"}
 # Commands that neither list nor act on the account's records: the schema and a dry run.
 NEITHER = {"db upgrade", "db current", "db init", "simulate"}
 
