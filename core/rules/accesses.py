@@ -6,9 +6,12 @@ without anyone pressing a key. `status(...)` decides it, in this order:
 1. deleted, or cancelled at or before `at`            -> cancelled
 2. a pending cancellation whose date has passed        -> cancelled
 3. an end (`ends_at`) at or before `at`                -> expired
+   the subscription behind it has ended at or before `at` -> cancelled (it was cancelled)
+   or expired (a fixed term, an expiry)
 4. a pause running at `at` (from <= at < to, or no to) -> paused
 5. a subscription payment behind it failed (fact)      -> overdue
-6. a pending cancellation still ahead                  -> pending_cancellation
+6. a pending cancellation still ahead (the access's, or its subscription's: cancelled on
+   the subscription screen)                            -> pending_cancellation
 7. otherwise                                           -> active
 
 `grants_content` says whether a status shows content (overdue only with the setting
@@ -57,8 +60,12 @@ def _dt(value: Any) -> datetime | None:
 def status(*, at: datetime, ends_at: datetime | None = None,
            pending_cancellation_at: datetime | None = None,
            cancelled_at: datetime | None = None, deleted_at: datetime | None = None,
-           pauses: Sequence[Mapping[str, Any]] = (), overdue: bool = False) -> str:
-    """The access status at `at` (see the module docstring for the order)."""
+           pauses: Sequence[Mapping[str, Any]] = (), overdue: bool = False,
+           subscription_ends: datetime | None = None,
+           subscription_cancelled: bool = False) -> str:
+    """The access status at `at` (see the module docstring for the order).
+    `subscription_ends`: when the subscription behind the access ends (its expiry);
+    `subscription_cancelled`: that end is a cancellation (else a fixed term)."""
     if deleted_at is not None and deleted_at <= at:
         return "cancelled"
     if cancelled_at is not None and cancelled_at <= at:
@@ -67,11 +74,14 @@ def status(*, at: datetime, ends_at: datetime | None = None,
         return "cancelled"
     if ends_at is not None and ends_at <= at:
         return "expired"
+    if subscription_ends is not None and subscription_ends <= at:
+        return "cancelled" if subscription_cancelled else "expired"
     if running_pause(pauses, at) is not None:
         return "paused"
     if overdue:
         return "overdue"
-    if pending_cancellation_at is not None:
+    if pending_cancellation_at is not None or (subscription_cancelled
+                                               and subscription_ends is not None):
         return "pending_cancellation"
     return "active"
 
