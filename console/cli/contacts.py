@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from console.cli.contract import add_format
+from console.cli.contract import add_at, add_format
 from console.cli.output import emit, emit_one
 from core.i18n import _
 
@@ -23,6 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("id", type=int)
     add_format(show)
     show.set_defaults(run=show_contact)
+    for verb, text in (("lock", _("lock a contact: no content from any access, billing goes "
+                                  "on (admins)")),
+                       ("unlock", _("lift a contact's lock (admins)"))):
+        v = verbs.add_parser(verb, help=text)
+        v.add_argument("id", type=int)
+        v.add_argument("--json", action="store_true", help=_("print JSON"))
+        add_at(v)
+        v.set_defaults(run=lock_contact, lock=verb == "lock")
 
 
 def search(args, ctx) -> int:
@@ -38,4 +46,22 @@ def show_contact(args, ctx) -> int:
     from core.services import contacts
 
     emit_one(contacts.get_contact(ctx, args.id), args.format)
+    return 0
+
+
+def lock_contact(args, ctx) -> int:
+    import json
+
+    from console.cli.contract import action_moment, plain
+    from core.services import access_status
+
+    at = action_moment(ctx, args.at)
+    service = access_status.lock_contact if args.lock else access_status.unlock_contact
+    out = service(ctx, args.id, at=at)
+    if args.json:
+        print(json.dumps(plain(out), indent=2, ensure_ascii=False))
+    elif out["locked"]:
+        print(_("Contact {id} is locked.").format(id=out["id"]))
+    else:
+        print(_("Contact {id} is unlocked.").format(id=out["id"]))
     return 0

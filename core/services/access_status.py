@@ -690,7 +690,7 @@ def follow_up(ctx: ServiceContext, which: str, *, within_days: int = 30,
     window = window or Window()
     at = _moment(at)
     lo = date_from.astimezone(UTC) if date_from else at
-    hi = date_to.astimezone(UTC) if date_to else at + timedelta(days=within_days)
+    hi = date_to.astimezone(UTC) if date_to else lo + timedelta(days=within_days)
     with ctx.db.reading() as session:
         require(session, ctx, READ)
         q = _list_query(which, lo, hi, product_id)
@@ -711,7 +711,7 @@ def count_follow_up(ctx: ServiceContext, which: str, *, within_days: int = 30,
     """How many rows the list has (counted in SQL, capped)."""
     at = _moment(at)
     lo = date_from.astimezone(UTC) if date_from else at
-    hi = date_to.astimezone(UTC) if date_to else at + timedelta(days=within_days)
+    hi = date_to.astimezone(UTC) if date_to else lo + timedelta(days=within_days)
     with ctx.db.reading() as session:
         require(session, ctx, READ)
         inner = _list_query(which, lo, hi, product_id).with_only_columns(Access.id).limit(cap)

@@ -705,10 +705,21 @@ def uncancel_in(session: Session, ctx: ServiceContext, sub: Subscription,
     _plan, terms = terms_for(session, sub)
     _guard("uncancel", sub, terms, at)
     before = _snapshot(sub)
+    state = engine_state(sub)
     try:
-        state = billing.uncancel(terms, engine_state(sub), at)
+        state = billing.uncancel(terms, state, at)
     except BillingError as exc:
-        raise _refuse(str(exc)) from None
+        # An end date moved inside a period that was already invoiced in full (an access's
+        # edited date): no prorated final period was billed, so billing simply goes on.
+        billed_past = (state.cancelled_at is not None and state.cancel_expires is not None
+                       and at < state.cancel_expires
+                       and state.current_period_end is not None
+                       and state.current_period_end > state.cancel_expires)
+        if not billed_past:
+            raise _refuse(str(exc)) from None
+        from dataclasses import replace
+
+        state = replace(state, cancelled_at=None, cancel_expires=None)
     _store(sub, terms, state, now)
     return before
 

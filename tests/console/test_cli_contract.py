@@ -38,18 +38,26 @@ def _commands():
         if not verbs:
             yield noun, np
         for verb, vp in (verbs[0].choices.items() if verbs else ()):
-            yield f"{noun} {verb}", vp
+            actions = subparsers(vp)  # `access bulk cancel|…`: one more level
+            if not actions:
+                yield f"{noun} {verb}", vp
+            for action, ap in (actions[0].choices.items() if actions else ()):
+                yield f"{noun} {verb} {action}", ap
 
 
 LISTS_AND_SHOWS = {"contacts search", "contacts show", "operators list", "plans list",
                    "plans show", "plans versions", "plans affected", "subscriptions list",
                    "subscriptions show", "invoices list", "invoices show", "settings list",
-                   "settings get", "lessons"}
+                   "settings get", "lessons", "access show", "access pending",
+                   "access expiring", "access overdue"}
 ACTIONS_WITH_A_MOMENT = {"billing run", "plans import", "plans delete", "plans undelete",
                          "subscriptions create", "subscriptions cancel", "subscriptions uncancel",
                          "subscriptions expire", "subscriptions hold", "subscriptions reactivate",
                          "subscriptions change-plan", "invoices pay", "invoices fail",
-                         "operators add", "demo-data", "settings set"}
+                         "operators add", "demo-data", "settings set",
+                         "contacts lock", "contacts unlock", "access cancel", "access set-end",
+                         "access undo-cancel", "access bulk cancel", "access bulk undo-cancel",
+                         "access bulk set-end"}
 # Commands that neither list nor act on the account's records: the schema and a dry run.
 NEITHER = {"db upgrade", "db current", "db init", "simulate"}
 
