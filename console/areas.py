@@ -32,6 +32,8 @@ AREAS: tuple[Area, ...] = (
     Area("plans", "2", N_("Plans"), N_("Go to plans"), "console.screens.plans:PlanListScreen"),
     Area("subscriptions", "5", N_("Subscriptions"), N_("Go to subscriptions"),
          "console.screens.subscriptions:SubscriptionsScreen"),
+    Area("follow_up", "7", N_("Follow-up"), N_("Go to follow-up lists"),
+         "console.screens.follow_up:FollowUpScreen"),
     Area("operators", "9", N_("Operators"), N_("Go to operators"),
          "console.screens.operators:OperatorsScreen"),
 )

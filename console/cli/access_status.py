@@ -14,19 +14,16 @@ import sys
 from typing import Any
 
 from console.cli.contract import UsageError, action_moment, add_at, add_format, plain
-from core.i18n import N_, _
+from core.i18n import _
 
-STATUS_WORDS = {
-    "active": N_("active"), "pending_cancellation": N_("pending cancellation"),
-    "cancelled": N_("cancelled"), "expired": N_("expired"), "paused": N_("paused"),
-    "overdue": N_("overdue"), "trial": N_("trial"), "on_hold": N_("on hold"),
-}
 LIST_COLUMNS = ("id", "contact_id", "contact_name", "product_name", "status", "date")
 MAX_IDS_TEXT = 10_000_000
 
 
 def status_word(state: str) -> str:
-    return _(STATUS_WORDS[state]) if state in STATUS_WORDS else state
+    from core.rules.accesses import status_label
+
+    return status_label(state)
 
 
 def add_verbs(verbs: argparse._SubParsersAction) -> None:
@@ -307,9 +304,9 @@ def follow_up(args, ctx) -> int:
     if args.which != "overdue":
         kwargs["within_days"] = access_status.parse_within(args.within)
         if args.date_from:
-            kwargs["date_from"] = _day_start(ctx, args.date_from, at, "--from")
+            kwargs["date_from"] = _day(ctx, args.date_from, at, "--from")
         if args.date_to:
-            kwargs["date_to"] = parse_date_arg(ctx, args.date_to, at, "--to")
+            kwargs["date_to"] = _day(ctx, args.date_to, at, "--to")
     rows = access_status.follow_up(ctx, args.which, window=Window(limit=args.limit), **kwargs)
     data = [r.model_dump(include=set(LIST_COLUMNS)) for r in rows]
     if args.format == "table":
@@ -319,19 +316,15 @@ def follow_up(args, ctx) -> int:
     return 0
 
 
-def _day_start(ctx, text: str, at, what: str):
-    """The start (local midnight) of the day `text` names."""
-    from datetime import UTC, datetime, time
-
+def _day(ctx, text: str, at, what: str):
+    """The local date `text` names (the service takes a date's whole local day)."""
     from core.dates import DateInputError, parse_date
     from core.i18n import language
 
-    tz = _zone(ctx)
     try:
-        d = parse_date(text, today=at.astimezone(tz).date(), lang=language())
+        return parse_date(text, today=at.astimezone(_zone(ctx)).date(), lang=language())
     except DateInputError as exc:
         raise UsageError(f"{what}: {exc}") from None
-    return datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC)
 
 
 __all__ = ["add_verbs", "parse_date_arg", "read_ids", "status_word"]

@@ -33,12 +33,22 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from core.i18n import _
+from core.i18n import N_, _
 from core.rules import TransitionTable
 
 STATUSES = ("active", "pending_cancellation", "cancelled", "expired", "paused", "overdue")
 LIVE = ("active", "pending_cancellation", "paused", "overdue")
 ENDED = ("cancelled", "expired")
+STATUS_LABELS = {
+    "active": N_("active"), "pending_cancellation": N_("pending cancellation"),
+    "cancelled": N_("cancelled"), "expired": N_("expired"), "paused": N_("paused"),
+    "overdue": N_("overdue"), "trial": N_("trial"), "on_hold": N_("on hold"),
+}
+
+
+def status_label(state: str) -> str:
+    """An access (or subscription) status in the operator's language."""
+    return _(STATUS_LABELS[state]) if state in STATUS_LABELS else state
 
 
 def running_pause(pauses: Sequence[Mapping[str, Any]], at: datetime) -> Mapping[str, Any] | None:
@@ -186,5 +196,6 @@ def check(action: str, state: str, *, deleted: bool = False, pause_planned: bool
     TABLE.check(action, state, deleted=deleted, pause_planned=pause_planned)
 
 
-__all__ = ["ACTIONS", "ENDED", "LIVE", "STATUSES", "TABLE", "allowed_actions", "check",
-           "grants_content", "running_pause", "status"]
+__all__ = ["ACTIONS", "ENDED", "LIVE", "STATUSES", "STATUS_LABELS", "TABLE",
+           "allowed_actions", "check", "grants_content", "running_pause", "status",
+           "status_label"]

@@ -689,18 +689,29 @@ def follow_up(ctx: ServiceContext, which: str, *, within_days: int = 30,
             lists=", ".join(LISTS))})
     window = window or Window()
     at = _moment(at)
-    lo = date_from.astimezone(UTC) if date_from else at
-    hi = date_to.astimezone(UTC) if date_to else lo + timedelta(days=within_days)
     with ctx.db.reading() as session:
         require(session, ctx, READ)
+        lo, hi = _range(session, at, within_days, date_from, date_to)
         q = _list_query(which, lo, hi, product_id)
         col = _list_column(which)
+        by_id = which == "overdue"
+        order = [Access.id] if by_id else [col, Access.id]
+        descending = False
         if window.after is not None:
             key_date, key_id = _key(window.after)
-            q = q.where(_after(col, key_date, key_id)) if which != "overdue" else q.where(
-                Access.id > key_id)
-        q = q.order_by(Access.id) if which == "overdue" else q.order_by(col, Access.id)
+            q = q.where(Access.id > key_id if by_id else _after(col, key_date, key_id))
+        elif window.before is not None:
+            key_date, key_id = _key(window.before)
+            q = q.where(Access.id < key_id if by_id else _before(col, key_date, key_id))
+            descending = True
+        elif window.from_end:
+            descending = True
+        elif window.offset:
+            q = q.offset(window.offset)
+        q = q.order_by(*([c.desc() for c in order] if descending else order))
         rows = session.execute(q.limit(window.limit)).all()
+        if descending:
+            rows = rows[::-1]
         return [_follow_row(r, which) for r in rows]
 
 
@@ -710,12 +721,35 @@ def count_follow_up(ctx: ServiceContext, which: str, *, within_days: int = 30,
                     cap: int = 100_000) -> int:
     """How many rows the list has (counted in SQL, capped)."""
     at = _moment(at)
-    lo = date_from.astimezone(UTC) if date_from else at
-    hi = date_to.astimezone(UTC) if date_to else lo + timedelta(days=within_days)
     with ctx.db.reading() as session:
         require(session, ctx, READ)
+        lo, hi = _range(session, at, within_days, date_from, date_to)
         inner = _list_query(which, lo, hi, product_id).with_only_columns(Access.id).limit(cap)
         return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+
+
+def _range(session: Session, at: datetime, within_days: int, date_from, date_to
+           ) -> tuple[datetime, datetime]:
+    """The list's (lo, hi]: moments as given; a date from its local midnight, a date to
+    the end of its local day (account zone)."""
+    from core.dates import day_end
+    from core.services.settings import account_zone
+
+    def start(v):
+        if isinstance(v, datetime):
+            return _moment(v)
+        return datetime.combine(v, datetime.min.time(),
+                                tzinfo=account_zone(session)).astimezone(UTC)
+
+    def end(v):
+        return _moment(v) if isinstance(v, datetime) else day_end(v, account_zone(session))
+
+    if not isinstance(within_days, int) or not 0 < within_days <= 3660:
+        raise ValidationFailed({"within": _("A number of days from 1 to 3660 (30d, 2w): "
+                                            "{value}").format(value=str(within_days)[:20])})
+    lo = start(date_from) if date_from is not None else at
+    hi = end(date_to) if date_to is not None else lo + timedelta(days=within_days)
+    return lo, hi
 
 
 def _list_column(which: str):
@@ -757,6 +791,12 @@ def _after(col, key_date: datetime | None, key_id: int):
     if key_date is None:
         return Access.id > key_id
     return or_(col > key_date, and_(col == key_date, Access.id > key_id))
+
+
+def _before(col, key_date: datetime | None, key_id: int):
+    if key_date is None:
+        return Access.id < key_id
+    return or_(col < key_date, and_(col == key_date, Access.id < key_id))
 
 
 def _follow_row(r, which: str) -> FollowUpRow:
@@ -902,3 +942,25 @@ __all__ = ["BULK_ACTIONS", "LISTS", "bulk", "cancel", "contact_lock", "contact_s
            "parse_within", "persist_statuses", "preview_bulk", "preview_cancel",
            "refresh_for_subscription", "set_end", "status_with", "undo_cancel",
            "unlock_contact"]
+
+
+# -- for the console's date input ------------------------------------------------------------
+
+
+def local_today(ctx: ServiceContext, *, at: datetime | None = None):
+    """Today's date in the account zone (what `tomorrow` and `+14d` count from)."""
+    with ctx.db.reading() as session:
+        require(session, ctx, READ)
+        from core.services.settings import account_zone
+
+        return _moment(at).astimezone(account_zone(session)).date()
+
+
+def end_of_day(ctx: ServiceContext, day) -> datetime:
+    """The end of local day `day` in the account zone: what a date alone means."""
+    from core.dates import day_end
+
+    with ctx.db.reading() as session:
+        from core.services.settings import account_zone
+
+        return day_end(day, account_zone(session))
