@@ -103,7 +103,7 @@ def follow_up_columns(which: str) -> list[Column]:
         Column("id", "#", 7, render=lambda v: f"#{v}"),
         Column("contact_name", _("Contact"), None, min_width=12, weight=2),
         Column("product_name", _("Product"), None, min_width=10, priority=2),
-        Column("status", _("Status"), 14, render=status_label, priority=3),
+        Column("status", _("Status"), 20, render=status_label, priority=3),
         Column("date", _("Changed") if which == "overdue" else _("Until"), 10,
                render=_until if which != "overdue" else
                (lambda v: format_short_date(v) if v else "—")),
@@ -112,11 +112,11 @@ def follow_up_columns(which: str) -> list[Column]:
 
 class FollowUpScreen(Screen):
     BINDINGS = [
-        Binding("p", "show_list('pending')", _("Pending"),
+        Binding("p", "show_list('pending')", _("Pending"), show=False,
                 tooltip=_("Pending cancellations ending soon")),
-        Binding("x", "show_list('expiring')", _("Expiring"),
+        Binding("x", "show_list('expiring')", _("Expiring"), show=False,
                 tooltip=_("Accesses expiring soon")),
-        Binding("o", "show_list('overdue')", _("Overdue"),
+        Binding("o", "show_list('overdue')", _("Overdue"), show=False,
                 tooltip=_("Accesses with a failed subscription payment")),
         Binding("slash", "search", _("Filter"),
                 tooltip=_("Filter: product:ID within:30d from:DATE to:DATE")),

@@ -181,7 +181,7 @@ class DateInput(Vertical):
             parsed.update("→ " + weekday + format_date(self.value))
             parsed.remove_class("-error")
         elif self.error:
-            parsed.update(self.error)
+            parsed.update(self.error.split(" (")[0])
             parsed.add_class("-error")
         else:
             parsed.update(_("Type a date, or pick one in the calendar (tab)."))

@@ -964,3 +964,27 @@ def end_of_day(ctx: ServiceContext, day) -> datetime:
         from core.services.settings import account_zone
 
         return day_end(day, account_zone(session))
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+def contact_history(ctx: ServiceContext, contact_id: int, *, limit: int = 200):
+    """The contact's audit trail with that of their accesses (cancel, end date, undo,
+    statuses stored by the billing run), newest first: what the card's History tab shows."""
+    from core.models import AuditRecord
+    from core.schemas.audit import AuditEntry
+
+    with ctx.db.reading() as session:
+        require(session, ctx, READ)
+        ids = [str(i) for i in session.scalars(
+            select(Access.id).where(Access.contact_id == contact_id).order_by(Access.id))]
+        rows = list(session.scalars(select(AuditRecord).where(
+            AuditRecord.entity == "contact", AuditRecord.entity_id == str(contact_id))
+            .order_by(AuditRecord.id.desc()).limit(limit)))
+        for part in _in_batches(ids):
+            rows.extend(session.scalars(select(AuditRecord).where(
+                AuditRecord.entity == "access", AuditRecord.entity_id.in_(part))
+                .order_by(AuditRecord.id.desc()).limit(limit)))
+        rows.sort(key=lambda r: r.id, reverse=True)
+        return [AuditEntry.model_validate(r, from_attributes=True) for r in rows[:limit]]

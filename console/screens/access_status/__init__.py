@@ -28,7 +28,7 @@ from textual.widgets import Button, Static
 from console.calls import run_service
 from console.widgets.confirm import ConfirmDialog
 from console.widgets.date_input import DateInput
-from core.i18n import _, format_datetime, format_money, format_number, ngettext
+from core.i18n import _, format_money, format_number, format_short_datetime, ngettext
 from core.services import access_status as service
 from core.services.context import ServiceContext
 
@@ -36,7 +36,7 @@ Done = Callable[[], None] | None
 
 
 def _when(moment) -> str:
-    return format_datetime(moment) if moment is not None else "—"
+    return format_short_datetime(moment) if moment is not None else "—"
 
 
 def cancel_preview_lines(p) -> list[str]:
@@ -188,6 +188,9 @@ def status_text(out) -> str:
     if out.status == "pending_cancellation":
         return _("Access #{id}: pending cancellation until {date}.").format(
             id=out.id, date=_when(out.pending_cancellation_at))
+    if out.status in ("active", "overdue", "paused") and out.ends_at is not None:
+        return _("Access #{id}: {status} until {date}.").format(
+            id=out.id, status=status_label(out.status), date=_when(out.ends_at))
     return _("Access #{id}: {status}.").format(id=out.id, status=status_label(out.status))
 
 

@@ -87,10 +87,10 @@ class ContactCard(Screen):
                     on_done=self._show_lock, on_error=lambda _e: None, group="card-lock",
                     exclusive=True)
 
-    lock = None
+    lock_state: dict | None = None
 
     def _show_lock(self, lock: dict) -> None:
-        self.lock = lock
+        self.lock_state = lock
         if self.contact is not None:
             self._show(self.contact)
 
@@ -99,7 +99,7 @@ class ContactCard(Screen):
         from console.widgets.confirm import ConfirmDialog
         from core.services import access_status
 
-        lock = self.lock
+        lock = self.lock_state
         if lock is None:
             return
         action = "unlock" if lock["locked"] else "lock"
@@ -162,7 +162,7 @@ class ContactCard(Screen):
     def _show(self, contact) -> None:
         self.contact = contact
         locked = ""
-        if self.lock is not None and self.lock["locked"]:
+        if self.lock_state is not None and self.lock_state["locked"]:
             locked = "  [reverse] " + escape(_("locked")) + " [/]"
         self.query_one("#card-title", Static).update(
             f"[b]{escape(contact.name)}[/b]  #{contact.id}  {escape(contact.email)}{locked}")
