@@ -143,9 +143,10 @@ def _sub_state(sub: Subscription, at: datetime) -> str:
 
 
 def _status_out(session: Session, access: Access, facts: Facts, at: datetime,
-                keeps: bool) -> AccessStatus:
+                keeps: bool, products: dict[int, Product] | None = None) -> AccessStatus:
     state = status_with(access, facts, at)
-    product = session.get(Product, access.product_id)
+    product = (products.get(access.product_id) if products is not None
+               else session.get(Product, access.product_id))
     refs = []
     if facts.sub is not None:
         refs.append(SubscriptionRef(id=facts.sub.id, state=_sub_state(facts.sub, at),
@@ -194,11 +195,13 @@ def contact_statuses(ctx: ServiceContext, contact_id: int, *, at: datetime | Non
         rows = list(session.scalars(select(Access).where(Access.contact_id == contact_id)
                                     .order_by(Access.id).limit(limit)))
         facts = gather(session, rows, at)
-        pids = {a.product_id for a in rows}
-        if pids:
-            list(session.scalars(select(Product).where(Product.id.in_(pids))))  # identity map
+        pids = sorted({a.product_id for a in rows})
+        products: dict[int, Product] = {}
+        for part in _in_batches(pids):
+            products.update((p.id, p) for p in session.scalars(
+                select(Product).where(Product.id.in_(part))))
         keeps = bool(setting(session, "overdue_keeps_access"))
-        return [_status_out(session, a, facts[a.id], at, keeps) for a in rows]
+        return [_status_out(session, a, facts[a.id], at, keeps, products) for a in rows]
 
 
 # -- what a cancellation loses ---------------------------------------------------------------
