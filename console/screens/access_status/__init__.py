@@ -71,7 +71,7 @@ def bulk_preview_lines(p) -> list[str]:
     if p.action == "cancel":
         lines.append(_("{now} end now, {later} pending cancellation.").format(
             now=format_number(p.immediate), later=format_number(p.pending)))
-    if p.earliest is not None:
+    if p.earliest is not None and p.action != "undo_cancel":
         lines.append(_("Earliest {earliest}, latest {latest}.").format(
             earliest=_when(p.earliest), latest=_when(p.latest)))
     amounts = ", ".join(format_money(v, cur) for cur, v in sorted(p.amount_to_come.items()))
