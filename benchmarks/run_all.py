@@ -27,6 +27,7 @@ BENCHMARKS = [
     ("startup.py", ["--contacts", "20000", "--rounds", "1"]),
     ("plan_form.py", ["--rounds", "1"]),
     ("orders.py", ["--small", "--rounds", "3"]),
+    ("access_bulk.py", ["--contacts", "20000", "--accesses", "40000", "--rounds", "5"]),
 ]
 
 
@@ -36,7 +37,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="kontor-bench-") as tmp:
         for script, small in BENCHMARKS:
             args = [] if full else list(small)
-            if script in ("contacts.py", "plan_list.py", "startup.py", "orders.py"):
+            if script in ("contacts.py", "plan_list.py", "startup.py", "orders.py",
+                          "access_bulk.py"):
                 args += ["--db", os.path.join(tmp, script.replace(".py", ".db"))]
             started = time.perf_counter()
             r = subprocess.run([sys.executable, str(HERE / script), *args],

@@ -213,6 +213,9 @@ class KontorApp(KeyHold, App):
         """(label, help, action) offered by the palette on every screen."""
         return [
             *((_(a.command), a.key, f"area('{a.mode}')") for a in AREAS),
+            (_("Pending cancellations"), _("7, then p"), "follow_up('pending')"),
+            (_("Expiring soon"), _("7, then x"), "follow_up('expiring')"),
+            (_("Overdue accesses"), _("7, then o"), "follow_up('overdue')"),
             (_("Account settings"), _("9, then s"), "settings"),
             (_("Help: keys of this screen"), "? / F1", "help"),
             (_("Switch to the 16-colour theme"), "ansi-dark", "set_theme('ansi-dark')"),
@@ -226,6 +229,17 @@ class KontorApp(KeyHold, App):
             return
         if self.current_mode != area:
             self.switch_mode(area)
+
+    def action_follow_up(self, which: str) -> None:
+        """Area 7 on one of its lists (the palette's "Pending cancellations" …)."""
+        if self.ctx is None:
+            return
+        from console.screens.follow_up import FollowUpScreen
+
+        self.action_area("follow_up")
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, FollowUpScreen):
+            self.pop_screen()
+        self.screen.action_show_list(which)
 
     def show_subscriptions(self, filter_text: str) -> None:
         """The subscriptions area, filtered (e.g. `plan:gold` from the plan list's `b`)."""

@@ -24,14 +24,14 @@ from console.cli.contract import UsageError, action_moment, add_at, add_format, 
 from core.i18n import _
 
 # Modules that add verbs to `kontor access` (each has `add_verbs(verbs)`).
-ACCESS_VERB_MODULES: tuple[str, ...] = ("console.cli.access",)
+ACCESS_VERB_MODULES: tuple[str, ...] = ("console.cli.access", "console.cli.access_status")
 LIST_COLUMNS = ("id", "product", "offer", "status", "starts_at", "ends_at")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     import importlib
 
-    p = sub.add_parser("access", help=_("a contact's accesses to products: list, switch "
+    p = sub.add_parser("access", help=_("accesses to products: list, status, cancel, end date, switch "
                                         "tariff, delete, extend, pause, resume, accept"))
     verbs = p.add_subparsers(dest="verb", required=True)
     for name in ACCESS_VERB_MODULES:

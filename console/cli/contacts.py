@@ -32,6 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--json", action="store_true", help=_('print {"id"} as JSON'))
     add_at(add)
     add.set_defaults(run=add_contact)
+    for verb, text in (("lock", _("lock a contact: no content from any access, billing goes "
+                                  "on (admins)")),
+                       ("unlock", _("lift a contact's lock (admins)"))):
+        v = verbs.add_parser(verb, help=text)
+        v.add_argument("id", type=int)
+        v.add_argument("--json", action="store_true", help=_("print JSON"))
+        add_at(v)
+        v.set_defaults(run=lock_contact, lock=verb == "lock")
 
 
 def search(args, ctx) -> int:
@@ -63,4 +71,22 @@ def add_contact(args, ctx) -> int:
     else:
         print(_("Contact {id} added: {name} <{email}>").format(id=c.id, name=c.name,
                                                               email=c.email))
+    return 0
+
+
+def lock_contact(args, ctx) -> int:
+    import json
+
+    from console.cli.contract import action_moment, plain
+    from core.services import access_status
+
+    at = action_moment(ctx, args.at)
+    service = access_status.lock_contact if args.lock else access_status.unlock_contact
+    out = service(ctx, args.id, at=at)
+    if args.json:
+        print(json.dumps(plain(out), indent=2, ensure_ascii=False))
+    elif out["locked"]:
+        print(_("Contact {id} is locked.").format(id=out["id"]))
+    else:
+        print(_("Contact {id} is unlocked.").format(id=out["id"]))
     return 0

@@ -9,13 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, UTCDateTime, utcnow
 
 ACCESS_STATUSES = ("active", "pending_cancellation", "cancelled", "expired", "paused",
                    "overdue")
+
+
+_LIVE = "cancelled_at IS NULL AND deleted_at IS NULL"
+_NOT_PENDING = "pending_cancellation_at IS NULL AND " + _LIVE
 
 
 class Access(Base):
@@ -68,4 +72,9 @@ class Access(Base):
         Index("ix_accesses_product", "product_id", "id"),
         Index("ix_accesses_status_ends", "status", "ends_at", "id"),
         Index("ix_accesses_pending", "pending_cancellation_at", "id"),
+        # The follow-up lists (issue 11, migration 0010): counted from the index alone.
+        Index("ix_accesses_pending_live", "pending_cancellation_at", "product_id", "id",
+              sqlite_where=text(_LIVE), postgresql_where=text(_LIVE)),
+        Index("ix_accesses_ends_live", "ends_at", "product_id", "id",
+              sqlite_where=text(_NOT_PENDING), postgresql_where=text(_NOT_PENDING)),
     )

@@ -6,9 +6,12 @@ without anyone pressing a key. `status(...)` decides it, in this order:
 1. deleted, or cancelled at or before `at`            -> cancelled
 2. a pending cancellation whose date has passed        -> cancelled
 3. an end (`ends_at`) at or before `at`                -> expired
+   the subscription behind it has ended at or before `at` -> cancelled (it was cancelled)
+   or expired (a fixed term, an expiry)
 4. a pause running at `at` (from <= at < to, or no to) -> paused
 5. a subscription payment behind it failed (fact)      -> overdue
-6. a pending cancellation still ahead                  -> pending_cancellation
+6. a pending cancellation still ahead (the access's, or its subscription's: cancelled on
+   the subscription screen)                            -> pending_cancellation
 7. otherwise                                           -> active
 
 `grants_content` says whether a status shows content (overdue only with the setting
@@ -30,12 +33,22 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from core.i18n import _
+from core.i18n import N_, _
 from core.rules import TransitionTable
 
 STATUSES = ("active", "pending_cancellation", "cancelled", "expired", "paused", "overdue")
 LIVE = ("active", "pending_cancellation", "paused", "overdue")
 ENDED = ("cancelled", "expired")
+STATUS_LABELS = {
+    "active": N_("active"), "pending_cancellation": N_("pending cancellation"),
+    "cancelled": N_("cancelled"), "expired": N_("expired"), "paused": N_("paused"),
+    "overdue": N_("overdue"), "trial": N_("trial"), "on_hold": N_("on hold"),
+}
+
+
+def status_label(state: str) -> str:
+    """An access (or subscription) status in the operator's language."""
+    return _(STATUS_LABELS[state]) if state in STATUS_LABELS else state
 
 
 def running_pause(pauses: Sequence[Mapping[str, Any]], at: datetime) -> Mapping[str, Any] | None:
@@ -57,8 +70,12 @@ def _dt(value: Any) -> datetime | None:
 def status(*, at: datetime, ends_at: datetime | None = None,
            pending_cancellation_at: datetime | None = None,
            cancelled_at: datetime | None = None, deleted_at: datetime | None = None,
-           pauses: Sequence[Mapping[str, Any]] = (), overdue: bool = False) -> str:
-    """The access status at `at` (see the module docstring for the order)."""
+           pauses: Sequence[Mapping[str, Any]] = (), overdue: bool = False,
+           subscription_ends: datetime | None = None,
+           subscription_cancelled: bool = False) -> str:
+    """The access status at `at` (see the module docstring for the order).
+    `subscription_ends`: when the subscription behind the access ends (its expiry);
+    `subscription_cancelled`: that end is a cancellation (else a fixed term)."""
     if deleted_at is not None and deleted_at <= at:
         return "cancelled"
     if cancelled_at is not None and cancelled_at <= at:
@@ -67,11 +84,14 @@ def status(*, at: datetime, ends_at: datetime | None = None,
         return "cancelled"
     if ends_at is not None and ends_at <= at:
         return "expired"
+    if subscription_ends is not None and subscription_ends <= at:
+        return "cancelled" if subscription_cancelled else "expired"
     if running_pause(pauses, at) is not None:
         return "paused"
     if overdue:
         return "overdue"
-    if pending_cancellation_at is not None:
+    if pending_cancellation_at is not None or (subscription_cancelled
+                                               and subscription_ends is not None):
         return "pending_cancellation"
     return "active"
 
@@ -176,5 +196,6 @@ def check(action: str, state: str, *, deleted: bool = False, pause_planned: bool
     TABLE.check(action, state, deleted=deleted, pause_planned=pause_planned)
 
 
-__all__ = ["ACTIONS", "ENDED", "LIVE", "STATUSES", "TABLE", "allowed_actions", "check",
-           "grants_content", "running_pause", "status"]
+__all__ = ["ACTIONS", "ENDED", "LIVE", "STATUSES", "STATUS_LABELS", "TABLE",
+           "allowed_actions", "check", "grants_content", "running_pause", "status",
+           "status_label"]

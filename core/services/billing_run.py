@@ -135,6 +135,11 @@ def run_billing(ctx: ServiceContext, until: date | datetime, *, chunk: int = CHU
         _run_sqlite(ctx, upto, chunk, now, fast, use_worker(worker, total, chunk), tally)
     else:
         _run_generic(ctx, upto, chunk, now, fast, tally)
+    # What has passed by `upto` is stored on the accesses (ended, paused, overdue), audited
+    # as `system` (core/services/access_status.py).
+    from core.services.access_status import persist_statuses
+
+    persist_statuses(ctx, upto, now=now)
     seconds = time.perf_counter() - started
     return RunSummary(until=str(until), upto=upto, amount_by_currency=amounts,
                       seconds=round(seconds, 3),

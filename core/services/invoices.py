@@ -97,6 +97,10 @@ def _set_state(ctx: ServiceContext, number: str, action: str, *, at: datetime | 
             inv.failed_at = at
         _uow.save(session, ctx, KIND, inv, state, before, {"state": state},
                   extra={"at": at.isoformat()}, key=inv.number)
+        # The accesses behind the subscription become overdue (or not) at once.
+        from core.services.access_status import refresh_for_subscription
+
+        refresh_for_subscription(session, ctx, inv.subscription_id, at)
         return invoice_out(inv)
 
 

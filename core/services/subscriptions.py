@@ -750,3 +750,80 @@ def bulk_cancel_subscriptions(ctx: ServiceContext, ids: list[int], at: datetime 
 
         return _bulk.run(session, ctx, KIND, "cancel", ids,
                          check=_cancel_reason(session, at, now), apply=apply, now=now)
+
+
+# -- for the access status services (core/services/access_status.py) -----------------------
+
+
+def snapshot(sub: Subscription) -> dict[str, Any]:
+    """The audited fields of a subscription."""
+    return _snapshot(sub)
+
+
+def store_state(sub: Subscription, terms, state: SubscriptionState, now: datetime) -> None:
+    """Write an engine state onto the row (its mirrored columns as of `now`)."""
+    _store(sub, terms, state, now)
+
+
+def status_now(sub: Subscription, at: datetime) -> str:
+    """The subscription's status at `at` as the transition table judges it."""
+    _plan, terms = terms_for_row(sub)
+    return state_at(sub, terms, engine_state(sub), at)
+
+
+def terms_for_row(sub: Subscription):
+    """(plan, terms) of a row attached to a session."""
+    from sqlalchemy.orm import object_session
+
+    return terms_for(object_session(sub), sub)
+
+
+def uncancel_in(session: Session, ctx: ServiceContext, sub: Subscription,
+                at: datetime, now: datetime) -> dict[str, Any]:
+    """Withdraw a pending cancellation of a loaded row inside the caller's transaction;
+    returns the audit snapshot before the change (refusals as ValidationFailed)."""
+    _plan, terms = terms_for(session, sub)
+    _guard("uncancel", sub, terms, at)
+    before = _snapshot(sub)
+    state = engine_state(sub)
+    try:
+        state = billing.uncancel(terms, state, at)
+    except BillingError as exc:
+        # An end date moved inside a period that was already invoiced in full (an access's
+        # edited date): no prorated final period was billed, so billing simply goes on.
+        billed_past = (state.cancelled_at is not None and state.cancel_expires is not None
+                       and at < state.cancel_expires
+                       and state.current_period_end is not None
+                       and state.current_period_end > state.cancel_expires)
+        if not billed_past:
+            raise _refuse(str(exc)) from None
+        from dataclasses import replace
+
+        state = replace(state, cancelled_at=None, cancel_expires=None)
+    _store(sub, terms, state, now)
+    return before
+
+
+def end_in(session: Session, ctx: ServiceContext, sub: Subscription, end: datetime,
+           at: datetime, now: datetime, *, cancellation: bool) -> dict[str, Any]:
+    """Move the end of a loaded row to `end` (an access's edited date) inside the caller's
+    transaction: a cancellation ends at `end` (`cancel_expires`), an expiry at `end`
+    (`fixed_expires`); an `end` at or before `at` ends it at `at` (billed time is not
+    undone). Returns the audit snapshot before the change."""
+    from dataclasses import replace
+
+    _plan, terms = terms_for(session, sub)
+    before = _snapshot(sub)
+    state = engine_state(sub)
+    end = max(end, at)
+    if cancellation:
+        state = replace(state, cancelled_at=state.cancelled_at or at, cancel_expires=end)
+        if state.fixed_expires is not None and state.fixed_expires < end:
+            state = replace(state, fixed_expires=None)
+    else:
+        state = replace(state, fixed_expires=end, cancelled_at=None, cancel_expires=None)
+    if end <= at:
+        sub.on_hold_at = None
+        sub.pending_plan_id = sub.pending_change_at = None
+    _store(sub, terms, state, now)
+    return before

@@ -38,14 +38,19 @@ def _commands():
         if not verbs:
             yield noun, np
         for verb, vp in (verbs[0].choices.items() if verbs else ()):
-            yield f"{noun} {verb}", vp
+            actions = subparsers(vp)  # `access bulk cancel|…`: one more level
+            if not actions:
+                yield f"{noun} {verb}", vp
+            for action, ap in (actions[0].choices.items() if actions else ()):
+                yield f"{noun} {verb} {action}", ap
 
 
 LISTS_AND_SHOWS = {"contacts search", "contacts show", "operators list", "plans list",
                    "plans show", "plans versions", "plans affected", "subscriptions list",
                    "subscriptions show", "invoices list", "invoices show", "settings list",
                    "settings get", "lessons", "catalogue export", "catalogue list",
-                   "orders show", "orders list", "access list"}
+                   "orders show", "orders list", "access list", "access show",
+                   "access pending", "access expiring", "access overdue"}
 ACTIONS_WITH_A_MOMENT = {"billing run", "plans import", "plans delete", "plans undelete",
                          "subscriptions create", "subscriptions cancel", "subscriptions uncancel",
                          "subscriptions expire", "subscriptions hold", "subscriptions reactivate",
@@ -53,7 +58,10 @@ ACTIONS_WITH_A_MOMENT = {"billing run", "plans import", "plans delete", "plans u
                          "operators add", "demo-data", "settings set", "catalogue import",
                          "contacts add", "orders create", "orders pay", "orders cancel",
                          "orders refund", "access switch", "access delete", "access extend",
-                         "access pause", "access resume", "access accept"}
+                         "access pause", "access resume", "access accept", "contacts lock",
+                         "contacts unlock", "access cancel", "access set-end",
+                         "access undo-cancel", "access bulk cancel", "access bulk undo-cancel",
+                         "access bulk set-end"}
 # Commands that neither list nor act on the account's records: the schema and a dry run.
 NEITHER = {"db upgrade", "db current", "db init", "simulate"}
 

@@ -10,14 +10,16 @@ from console.calls import run_service
 from console.screens.card_tabs.base import CardTab, shown_value
 from console.widgets.lists import KeyTable
 from core.i18n import N_, _, format_short_datetime
-from core.services import contacts as contact_service
 
-ACTION_LABELS = {"create": N_("created"), "update": N_("edited"), "delete": N_("deleted")}
+ACTION_LABELS = {"create": N_("created"), "update": N_("edited"), "delete": N_("deleted"),
+                 "lock": N_("locked"), "unlock": N_("unlocked"), "cancel": N_("cancelled"),
+                 "undo_cancel": N_("cancellation withdrawn"), "set_end": N_("end date set"),
+                 "status": N_("status changed"), "end": N_("ended")}
 
 
 class Tab(CardTab):
     tab_id, label, key, order = "history", N_("History"), "h", 90
-    kinds = frozenset({"contact"})
+    kinds = frozenset({"contact", "access"})
 
     def compose(self) -> ComposeResult:
         yield KeyTable(id="history-table", cursor_type="row", zebra_stripes=False)
@@ -32,7 +34,10 @@ class Tab(CardTab):
         super().on_mount()
 
     def load(self) -> None:
-        run_service(self, contact_service.contact_history, self.ctx, self.contact_id,
+        from core.services import access_status
+
+        # The contact's own trail and that of their accesses (issue 11).
+        run_service(self, access_status.contact_history, self.ctx, self.contact_id,
                     on_done=self.show, group="card-history", exclusive=True)
 
     def show(self, entries) -> None:
@@ -43,6 +48,16 @@ class Tab(CardTab):
         for entry in entries:
             action = _(ACTION_LABELS.get(entry.action, entry.action))
             when, who = format_short_datetime(entry.at), entry.operator
+            if entry.entity == "access":
+                what = _("access #{id}: {action}").format(id=entry.entity_id, action=action)
+                detail = _access_detail(entry)
+                if detail:
+                    what += " · " + detail
+                self.whole[str(entry.id)] = f"{when or ''} {who} · {what}"
+                # cut to the 80-column card: the detail line below shows it whole
+                short = what if len(what) <= 46 else what[:45] + "…"
+                table.add_row(when, who, short, key=str(entry.id))
+                continue
             if entry.action != "update":
                 table.add_row(when, who, action, key=str(entry.id))
                 continue
@@ -55,3 +70,21 @@ class Tab(CardTab):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         text = getattr(self, "whole", {}).get(event.row_key.value or "", "")
         self.query_one("#history-detail", Static).update(escape(text))
+
+
+def _access_detail(entry) -> str:
+    """The dates an access action moved: "status: active → pending_cancellation"."""
+    from core.rules.accesses import status_label
+
+    after = entry.after or {}
+    before = entry.before or {}
+    parts = []
+    if "status" in after:
+        parts.append(f"{status_label(before.get('status') or '—')} → "
+                     f"{status_label(after['status'])}")
+    for key in ("pending_cancellation_at", "ends_at"):
+        if key in after and after[key]:
+            from datetime import datetime
+
+            parts.append(format_short_datetime(datetime.fromisoformat(after[key])))
+    return ", ".join(parts)

@@ -42,6 +42,8 @@ class ContactCard(Screen):
                 tooltip=_("Subscribe this contact to a plan")),
         Binding("plus", "add_product", _("Product"),
                 tooltip=_("Give this contact a product with an offer (creates an order)")),
+        Binding("L", "toggle_lock", _("Lock/unlock"),
+                tooltip=_("Lock this contact (no content from any access) or lift the lock")),
         Binding("ctrl+r,f5", "reload", _("Refresh"), show=False),
     ]
     HELP_TITLE = "Contact"
@@ -76,11 +78,59 @@ class ContactCard(Screen):
             return None
         if action == "add_product" and not self.ctx.can("orders.write"):
             return None
+        if action == "toggle_lock" and not self.ctx.can("contacts.lock"):
+            return None
         return True
 
     def _load_contact(self) -> None:
         run_service(self, contact_service.get_contact, self.ctx, self.contact_id,
                     on_done=self._show, on_error=self._gone, group="card", exclusive=True)
+        from core.services import access_status
+
+        run_service(self, access_status.contact_lock, self.ctx, self.contact_id,
+                    on_done=self._show_lock, on_error=lambda _e: None, group="card-lock",
+                    exclusive=True)
+
+    lock_state: dict | None = None
+
+    def _show_lock(self, lock: dict) -> None:
+        self.lock_state = lock
+        if self.contact is not None:
+            self._show(self.contact)
+
+    def action_toggle_lock(self) -> None:
+        """Lock or unlock (admins): the screen asks the service which is allowed."""
+        from console.widgets.confirm import ConfirmDialog
+        from core.services import access_status
+
+        lock = self.lock_state
+        if lock is None:
+            return
+        action = "unlock" if lock["locked"] else "lock"
+        reason = lock["allowed_actions"][action]
+        if reason:
+            self.notify(reason, severity="error")
+            return
+        service = access_status.unlock_contact if lock["locked"] else access_status.lock_contact
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                run_service(self, service, self.ctx, self.contact_id,
+                            expected_version=lock["version"],
+                            changed=("contact", self.contact_id),
+                            on_done=lambda _r: self.notify(
+                                _("The contact is locked.") if action == "lock"
+                                else _("The contact is unlocked.")))
+
+        if action == "lock":
+            question = _("Lock this contact?")
+            detail = _("No access shows content while locked; billing goes on.")
+        else:
+            question = _("Lift the lock of this contact?")
+            detail = _("Their accesses show content again.")
+        self.app.push_screen(ConfirmDialog(question, detail,
+                                           yes=_("Lock") if action == "lock"
+                                           else _("Unlock")), callback=answered)
 
     def action_reload(self) -> None:
         self._load_contact()
@@ -125,8 +175,11 @@ class ContactCard(Screen):
 
     def _show(self, contact) -> None:
         self.contact = contact
+        locked = ""
+        if self.lock_state is not None and self.lock_state["locked"]:
+            locked = "  [reverse] " + escape(_("locked")) + " [/]"
         self.query_one("#card-title", Static).update(
-            f"[b]{escape(contact.name)}[/b]  #{contact.id}  {escape(contact.email)}")
+            f"[b]{escape(contact.name)}[/b]  #{contact.id}  {escape(contact.email)}{locked}")
 
     def action_back(self) -> None:
         self.dismiss(None)
