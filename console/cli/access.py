@@ -31,8 +31,9 @@ LIST_COLUMNS = ("id", "product", "offer", "status", "starts_at", "ends_at")
 def register(sub: argparse._SubParsersAction) -> None:
     import importlib
 
-    p = sub.add_parser("access", help=_("accesses to products: list, status, cancel, end date, switch "
-                                        "tariff, delete, extend, pause, resume, accept"))
+    p = sub.add_parser("access", help=_(
+        "accesses to products: list, status, cancel, end date, switch tariff, delete, extend, "
+        "pause, resume, accept"))
     verbs = p.add_subparsers(dest="verb", required=True)
     for name in ACCESS_VERB_MODULES:
         importlib.import_module(name).add_verbs(verbs)
