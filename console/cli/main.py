@@ -11,7 +11,8 @@ import tempfile
 
 COMMAND_MODULES = ("console.cli.contacts", "console.cli.admin",
                    "console.cli.plans", "console.cli.billing",
-                   "console.cli.settings", "console.cli.lessons")
+                   "console.cli.settings", "console.cli.lessons",
+                   "console.cli.groups")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:

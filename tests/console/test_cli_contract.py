@@ -44,12 +44,14 @@ def _commands():
 LISTS_AND_SHOWS = {"contacts search", "contacts show", "operators list", "plans list",
                    "plans show", "plans versions", "plans affected", "subscriptions list",
                    "subscriptions show", "invoices list", "invoices show", "settings list",
-                   "settings get", "lessons"}
+                   "settings get", "lessons", "groups show", "groups list"}
 ACTIONS_WITH_A_MOMENT = {"billing run", "plans import", "plans delete", "plans undelete",
                          "subscriptions create", "subscriptions cancel", "subscriptions uncancel",
                          "subscriptions expire", "subscriptions hold", "subscriptions reactivate",
                          "subscriptions change-plan", "invoices pay", "invoices fail",
-                         "operators add", "demo-data", "settings set"}
+                         "operators add", "demo-data", "settings set",
+                         "groups create", "groups upgrade", "groups enrol", "groups remove",
+                         "groups downgrade", "groups reactivate"}
 # Commands that neither list nor act on the account's records: the schema and a dry run.
 NEITHER = {"db upgrade", "db current", "db init", "simulate"}
 
