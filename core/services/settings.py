@@ -141,7 +141,7 @@ KEYS: dict[str, SettingKey] = {k.key: k for k in (
                N_("VAT rate of a plan that names none, as a fraction (0.19 = 19 %)"),
                _fraction),
     SettingKey("group_limit_active", "bool", False,
-               N_("Whether a group's participant limit refuses enrolments beyond it"), _bool),
+               N_("Whether a removed group participant keeps using the seat (limited quota)"), _bool),
     SettingKey("overdue_keeps_access", "bool", False,
                N_("Whether a contact with an overdue invoice keeps access to what it paid for"),
                _bool),

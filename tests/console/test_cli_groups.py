@@ -112,7 +112,7 @@ def test_bad_input_exit_2_and_nothing_written(capsys, path):
             "lea@example.org", "--name", "T"]
     for extra in (["--seats", "0"], ["--seats", "51"], ["--seats", "99999999999"],
                   ["--seats", "2", "--at", "yesterday"]):
-        code, out, err = k(capsys, path, *base, *extra)
+        code, _out, err = k(capsys, path, *base, *extra)
         assert code == 2, (extra, err)
         assert "Traceback" not in err
     with pytest.raises(SystemExit) as exited:  # argparse's own refusal: exit status 2
@@ -133,7 +133,7 @@ def test_bad_input_exit_2_and_nothing_written(capsys, path):
 
 def test_a_viewer_may_not_create(capsys, path):
     assert k(capsys, path, "operators", "add", "vera", "--role", "viewer")[0] == 0
-    code, _out, err = run(capsys, "--db", path, "--operator", "vera", "groups", "create",
+    code, _out, _err = run(capsys, "--db", path, "--operator", "vera", "groups", "create",
                           "--offer", "course-subscription", "--leader", "lea@example.org",
                           "--name", "T", "--seats", "2")
     assert code == 4
