@@ -32,6 +32,7 @@ AREAS: tuple[Area, ...] = (
     Area("plans", "2", N_("Plans"), N_("Go to plans"), "console.screens.plans:PlanListScreen"),
     Area("subscriptions", "5", N_("Subscriptions"), N_("Go to subscriptions"),
          "console.screens.subscriptions:SubscriptionsScreen"),
+    Area("groups", "6", N_("Groups"), N_("Go to groups"), "console.screens.groups:GroupsScreen"),
     Area("operators", "9", N_("Operators"), N_("Go to operators"),
          "console.screens.operators:OperatorsScreen"),
 )

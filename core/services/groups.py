@@ -830,6 +830,28 @@ def count_participants(ctx: ServiceContext, group_id: int) -> int:
 
 
 GROUP_FILTERS = ("product", "leader", "full", "over_quota", "no_live_subscription")
+FILTER_WORDS = {"full": "full", "over": "over_quota", "nosub": "no_live_subscription"}
+
+
+def parse_group_filter(text: str) -> dict[str, Any]:
+    """The groups list's filter line: `product:HANDLE leader:EMAIL full over nosub`."""
+    from core.limits import text_problem
+
+    problem = text_problem(text or "")
+    if problem:
+        raise ValidationFailed({"filter": problem})
+    f: dict[str, Any] = {}
+    for word in (text or "").split():
+        key, sep, value = word.partition(":")
+        if sep and key in ("product", "leader") and value:
+            f[key] = value
+        elif not sep and word.lower() in FILTER_WORDS:
+            f[FILTER_WORDS[word.lower()]] = True
+        else:
+            raise ValidationFailed({"filter": _(
+                "Unknown filter {word}; use product:HANDLE, leader:EMAIL, full, over, "
+                "nosub.").format(word=word)})
+    return f
 
 
 def _filtered(session: Session, q, filters: dict[str, Any] | None, at: datetime):
@@ -981,8 +1003,25 @@ def refresh_groups(ctx: ServiceContext, *, now: datetime | None = None,
             after = rows[-1].id
 
 
-__all__ = ["GROUP_FILTERS", "KIND", "count_groups", "count_participants", "create_group",
-           "downgrade", "enrol", "get_group", "groups_of_contact", "limit_effect",
-           "list_groups", "list_participants", "preview_downgrade", "reactivate",
-           "refresh_groups", "remove", "rename_group", "upgrade_group"]
+__all__ = [
+    "GROUP_FILTERS",
+    "KIND",
+    "count_groups",
+    "count_participants",
+    "create_group",
+    "downgrade",
+    "enrol",
+    "get_group",
+    "groups_of_contact",
+    "limit_effect",
+    "list_groups",
+    "list_participants",
+    "parse_group_filter",
+    "preview_downgrade",
+    "reactivate",
+    "refresh_groups",
+    "remove",
+    "rename_group",
+    "upgrade_group",
+]
 
