@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from console.calls import run_service, show_error
 from console.forms import FieldSpec, FormScreen
+from console.widgets.column_header import ColumnHeader
 from console.widgets.confirm import ConfirmDialog
 from console.widgets.lists import KeyTable
 from console.widgets.windowed_table import Column, WindowedTable
@@ -27,7 +28,7 @@ from core.services import groups as service
 from core.services import settings as settings_service
 from core.services.context import ServiceContext
 
-BAR_WIDTH = 24
+BAR_WIDTH = 20
 PARTICIPANT_STATES = {"active": N_("active"), "leaving": N_("leaving"),
                       "removed": N_("removed")}
 ORDER_STATES = {"paid": N_("paid"), "pending": N_("pending"), "cancelled": N_("cancelled"),
@@ -252,7 +253,10 @@ def downgrade_text(p) -> str:
         lines.append(_("Refused: {why}").format(why=p.refusal))
     for line in p.lines:
         if line.cancel:
-            lines.append(_("  #{id} ({seats} seats) ends {date}; still invoiced {amount}").format(
+            text = _("  #{id} ({seats} seats) ends {date}; still invoiced {amount}") \
+                if line.remaining_amount else _("  #{id} ({seats} seats) ends {date}; "
+                                                "nothing more invoiced")
+            lines.append(text.format(
                 id=line.subscription_id, seats=line.seats,
                 date=format_short_date(line.expires) if line.expires else "—",
                 amount=format_money(line.remaining_amount, line.currency)))
@@ -299,7 +303,9 @@ class GroupScreen(Screen):
         yield Static("", id="group-quota")
         yield KeyTable(id="group-purchases", cursor_type="row")
         yield Static("", id="group-monthly")
-        yield WindowedTable(participant_columns(), id="group-participants")
+        table = WindowedTable(participant_columns(), id="group-participants")
+        yield ColumnHeader(table, id="group-participants-header")
+        yield table
         yield Footer()
 
     def on_mount(self) -> None:
@@ -310,8 +316,8 @@ class GroupScreen(Screen):
         table.add_column(_("Amount"), key="amount", width=10)
         table.add_column(_("Subscr."), key="sub", width=7)
         table.add_column(_("State"), key="state", width=11)
-        table.add_column(_("Next invoice"), key="next", width=10)
-        table.add_column(_("Next amount"), key="next_amount", width=10)
+        table.add_column(_("Next invoice"), key="next", width=12)
+        table.add_column(_("Next amount"), key="next_amount", width=11)
         self.query_one(WindowedTable).set_source(ParticipantSource(self.ctx, self.group_id))
         self.action_reload()
         self.query_one(WindowedTable).focus()
@@ -342,9 +348,8 @@ class GroupScreen(Screen):
                 _("goes offline {date}").format(date=format_short_date(g.offline_at))
                 if g.offline_at else _("online"))
         self.query_one("#group-summary", Static).update(
-            f"[b]{escape(g.name)}[/b] " + escape(_("(name cannot be changed)")) + "  ·  "
-            + escape(g.product_name) + "  ·  " + _("leader {name}").format(
-                name=escape(g.leader_name)) + "  ·  " + escape(state))
+            f"[b]{escape(g.name)}[/b] " + escape(_("(name cannot be changed)")) + " · "
+            + escape(g.product_name) + " · " + escape(g.leader_name))
         free = _("{n} free").format(n=g.seats_free) if g.seats_free >= 0 else _(
             "{n} over quota").format(n=-g.seats_free)
         hint = _("e enrols a participant") if g.allowed_actions.get("enrol") is None else _(
@@ -352,7 +357,7 @@ class GroupScreen(Screen):
         limit = _("group limit active") if g.limited else _("group limit not active")
         self.query_one("#group-quota", Static).update(
             escape(f"{quota_bar(g.seats_used, g.seats_total)} {g.used_text} · {free} · "
-                   f"{limit} · {hint}"))
+                   f"{state}\n{limit} · {hint}"))
         table = self.query_one("#group-purchases", DataTable)
         table.clear()
         subs = {s.id: s for s in g.subscriptions}
@@ -484,6 +489,10 @@ class GroupScreen(Screen):
         why = (self.group.allowed_actions.get("rename") if self.group is not None else None) \
             or _("The group name cannot be changed after the purchase.")
         self.notify(why, severity="warning")
+
+    @on(WindowedTable.Loaded)
+    def _loaded(self, event) -> None:
+        self.call_after_refresh(self.query_one(ColumnHeader).refresh)
 
     @on(WindowedTable.Failed)
     def _failed(self, event: WindowedTable.Failed) -> None:

@@ -44,7 +44,7 @@ def _quota(screen) -> str:
 
 
 async def test_full_group_buy_more_enrol_flip_limit_and_downgrade(full_group):
-    ctx, gid = full_group
+    ctx, _gid = full_group
     async with KontorApp(ctx).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("6")
