@@ -25,6 +25,8 @@ BENCHMARKS = [
     ("lesson_preview.py", ["--rounds", "500"]),
     ("startup.py", ["--contacts", "20000", "--rounds", "1"]),
     ("plan_form.py", ["--rounds", "1"]),
+    ("groups.py", ["--groups", "5000", "--participants", "50000", "--big", "2000",
+                   "--contacts", "10000", "--rounds", "5", "--seconds", "3"]),
 ]
 
 
@@ -34,7 +36,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="kontor-bench-") as tmp:
         for script, small in BENCHMARKS:
             args = [] if full else list(small)
-            if script in ("contacts.py", "plan_list.py", "startup.py"):
+            if script in ("contacts.py", "plan_list.py", "startup.py", "groups.py"):
                 args += ["--db", os.path.join(tmp, script.replace(".py", ".db"))]
             started = time.perf_counter()
             r = subprocess.run([sys.executable, str(HERE / script), *args],

@@ -54,7 +54,8 @@ class Group(Base):
     # Until when some purchase is live (None: one lives open-ended).
     live_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     has_open_purchase: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Until when a subscription purchase is live (None: none ever, or see has_open_sub).
+    # Until when a subscription purchase is live: 9000-01-01 when one lives open-ended,
+    # 1970-01-01 when none was ever bought ("no live subscription" = sub_live_until <= now).
     sub_live_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     has_open_sub: Mapped[bool] = mapped_column(Boolean, default=False)
     # No live purchase left from this moment: participants lose access then.
@@ -77,7 +78,7 @@ class Group(Base):
         Index("ix_groups_product", "product_id", "id"),
         Index("ix_groups_free_open", "seats_free_open", "id"),
         Index("ix_groups_free_limited", "seats_free_limited", "id"),
-        Index("ix_groups_sub_live", "has_open_sub", "sub_live_until", "id"),
+        Index("ix_groups_sub_live", "sub_live_until", "id"),
     )
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,6 +68,8 @@ from core.services.plan_catalogue import per_period_text
 from core.services.settings import setting
 
 WRITE = "groups.write"
+SUB_OPEN = datetime(9000, 1, 1, tzinfo=UTC)  # a subscription lives open-ended
+SUB_NONE = datetime(1970, 1, 1, tzinfo=UTC)  # no subscription was ever bought
 LIMIT_KEY = "group_limit_active"
 
 KIND = _uow.Kind(
@@ -281,7 +283,10 @@ def _refresh(session: Session, g: Group, at: datetime) -> list[GroupPurchase]:
     if total != g.seats_total:
         _set_counts(g, total=total)
     g.has_open_purchase, g.live_until = open_any, None if open_any else until
-    g.has_open_sub, g.sub_live_until = open_sub, None if open_sub else sub_until
+    # "no live subscription" is one indexed range: open-ended subscriptions sit far in the
+    # future, a group that never had one at the epoch.
+    g.has_open_sub = open_sub
+    g.sub_live_until = SUB_OPEN if open_sub else (sub_until or SUB_NONE)
     return purchases
 
 
@@ -879,8 +884,7 @@ def _filtered(session: Session, q, filters: dict[str, Any] | None, at: datetime)
     elif f.get("full"):
         q = q.where(free <= 0)
     if f.get("no_live_subscription"):
-        q = q.where(Group.has_open_sub.is_(False),
-                    or_(Group.sub_live_until.is_(None), Group.sub_live_until <= at))
+        q = q.where(Group.sub_live_until <= at)
     return q, limited
 
 
@@ -892,7 +896,10 @@ def list_groups(ctx: ServiceContext, filters: dict[str, Any] | None = None,
     at = _moment(at)
     with ctx.db.reading() as session:
         require(session, ctx, READ)
-        q = (select(Group, Product.name, Contact.name, Contact.email)
+        q = (select(Group.id, Group.name, Group.product_id, Group.leader_id,
+                    Group.seats_total, Group.active_count, Group.removed_count,
+                    Group.offline_at, Product.name.label("product_name"),
+                    Contact.name.label("leader_name"), Contact.email.label("leader_email"))
              .join(Product, Product.id == Group.product_id)
              .join(Contact, Contact.id == Group.leader_id))
         q, limited = _filtered(session, q, filters, at)
@@ -908,13 +915,13 @@ def list_groups(ctx: ServiceContext, filters: dict[str, Any] | None = None,
             q = q.offset(window.offset)
         q = q.order_by(Group.id if asc else Group.id.desc()).limit(window.limit)
         rows = []
-        for g, pname, lname, lemail in session.execute(q):
-            used = rules.seats_used(g.active_count, g.removed_count, limited)
-            rows.append(GroupRow(key=(g.id,), id=g.id, name=g.name, product_id=g.product_id,
-                                 product_name=pname, leader_id=g.leader_id, leader_name=lname,
-                                 leader_email=lemail, seats_total=g.seats_total,
-                                 seats_used=used, seats_free=g.seats_total - used,
-                                 offline_at=g.offline_at))
+        for r in session.execute(q):
+            used = rules.seats_used(r.active_count, r.removed_count, limited)
+            rows.append(GroupRow(key=(r.id,), id=r.id, name=r.name, product_id=r.product_id,
+                                 product_name=r.product_name, leader_id=r.leader_id,
+                                 leader_name=r.leader_name, leader_email=r.leader_email,
+                                 seats_total=r.seats_total, seats_used=used,
+                                 seats_free=r.seats_total - used, offline_at=r.offline_at))
         return rows[::-1] if asc else rows
 
 

@@ -62,8 +62,7 @@ def upgrade() -> None:
     op.create_index("ix_groups_free_open", "groups", ["seats_free_open", "id"], unique=False)
     op.create_index("ix_groups_free_limited", "groups", ["seats_free_limited", "id"],
                     unique=False)
-    op.create_index("ix_groups_sub_live", "groups", ["has_open_sub", "sub_live_until", "id"],
-                    unique=False)
+    op.create_index("ix_groups_sub_live", "groups", ["sub_live_until", "id"], unique=False)
     op.create_table(
         "group_purchases",
         sa.Column("id", sa.Integer(), nullable=False),
