@@ -284,3 +284,24 @@ def test_participants_windowed(db, admin):
     assert groups.count_participants(admin, g.id) == 7
     last = groups.list_participants(admin, g.id, Window(from_end=True, limit=2))
     assert [p.email for p in last] == ["p5@example.org", "p6@example.org"]
+
+
+def test_instalments_paid_off_stay_live(db, admin):
+    plan = {"handle": "three-rates", "name": "Three rates", "amount": 3000,
+            "schedule_type": "month_startdate", "interval_length": 1,
+            "subscription_duration": "fixed_count", "fixed_count": 3}
+    create_plan(admin, plan, now=JAN15 - timedelta(days=30))
+    with db.transaction() as s:
+        offer = product_with_offer(s, handle="rates", payment="instalments", price=None,
+                                   plan_handle="three-rates")
+        offer.group_min_seats, offer.group_max_seats = 1, 10
+        handle = offer.handle
+    g = _create(admin, handle, seats=4)
+    later = datetime(2026, 6, 1, tzinfo=UTC)
+    run_billing(admin, later)
+    with db.reading() as s:
+        sub = s.get(Subscription, g.subscriptions[0].id)
+        assert sub.state == "expired" and sub.invoice_count == 3
+    view = groups.get_group(admin, g.id, at=later)
+    assert view.seats_total == 4 and view.state == "online"
+    assert [o.live for o in view.orders] == [True]
