@@ -79,6 +79,9 @@ class Group(Base):
         Index("ix_groups_free_open", "seats_free_open", "id"),
         Index("ix_groups_free_limited", "seats_free_limited", "id"),
         Index("ix_groups_sub_live", "sub_live_until", "id"),
+        Index("ix_groups_product_free_open", "product_id", "seats_free_open", "id"),
+        Index("ix_groups_product_free_limited", "product_id", "seats_free_limited", "id"),
+        Index("ix_groups_product_sub_live", "product_id", "sub_live_until", "id"),
     )
 
 

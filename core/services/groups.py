@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from core.billing.amounts import price
@@ -349,6 +349,34 @@ def _grant_member_access(session: Session, ctx: ServiceContext, g: Group, m: Gro
     return access
 
 
+LOCK_PATIENCE = 60.0  # seconds a write waits for SQLite's write lock before it gives up
+
+
+def _locked(exc: OperationalError) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def _run(ctx: ServiceContext, body, *, read: bool = False):
+    """`body(session)` in one transaction (or a read). SQLite allows one writer: when the
+    write lock stays taken past busy_timeout (16 agents enrolling at once on a loaded
+    machine) the whole transaction — rolled back, nothing written — is tried again with a
+    jittered pause, up to LOCK_PATIENCE seconds; "database is locked" never reaches anyone
+    before that."""
+    import random
+    import time
+
+    deadline = time.monotonic() + LOCK_PATIENCE
+    while True:
+        try:
+            with (ctx.db.reading() if read else ctx.db.transaction()) as session:
+                return body(session)
+        except OperationalError as exc:
+            if read or not _locked(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.01, 0.1))
+
+
 def _load(session: Session, ctx: ServiceContext, group_id: int) -> Group:
     require(session, ctx, WRITE)
     return _uow.load(session, KIND, group_id, lock=True)
@@ -418,7 +446,8 @@ def create_group(ctx: ServiceContext, data: dict[str, Any], *, now: datetime | N
     the leader's seat when `leader_takes_seat`."""
     inp: GroupInput = _validate(GroupInput, data)
     at = _moment(now)
-    with ctx.db.transaction() as session:
+
+    def _body(session: Session):
         require(session, ctx, WRITE)
         offer = _offer_by_handle(session, inp.offer)
         _check_seats(offer, inp.seats)
@@ -450,6 +479,8 @@ def create_group(ctx: ServiceContext, data: dict[str, Any], *, now: datetime | N
             _enrol_in(session, ctx, g, leader, at, is_leader=True)
         return _out(session, g, at)
 
+    return _run(ctx, _body)
+
 
 def upgrade_group(ctx: ServiceContext, group_id: int, seats: int, *,
                   now: datetime | None = None) -> GroupOut:
@@ -457,7 +488,8 @@ def upgrade_group(ctx: ServiceContext, group_id: int, seats: int, *,
     starting now (subscription, instalments), never merged with the others."""
     inp: SeatsInput = _validate(SeatsInput, {"seats": seats})
     at = _moment(now)
-    with ctx.db.transaction() as session:
+
+    def _body(session: Session):
         g = _load(session, ctx, group_id)
         offer = session.get(Offer, g.offer_id)
         _check_seats(offer, inp.seats)
@@ -470,6 +502,8 @@ def upgrade_group(ctx: ServiceContext, group_id: int, seats: int, *,
                   extra={"seats_bought": inp.seats}, now=at)
         return _out(session, g, at)
 
+    return _run(ctx, _body)
+
 
 def enrol(ctx: ServiceContext, group_id: int, email: str, *, name: str | None = None,
           now: datetime | None = None) -> Participant:
@@ -477,12 +511,15 @@ def enrol(ctx: ServiceContext, group_id: int, email: str, *, name: str | None = 
     takes a seat or is refused when none is free; grants the access through the group."""
     inp: MemberInput = _validate(MemberInput, {"email": email, "name": name})
     at = _moment(now)
-    with ctx.db.transaction() as session:
+
+    def _body(session: Session):
         g = _load(session, ctx, group_id)
         _refresh(session, g, at)
         contact, _created = contacts.ensure_by_email(session, ctx, inp.email, inp.name, now=at)
         member = _enrol_in(session, ctx, g, contact, at)
         return _participant(member, contact, at)
+
+    return _run(ctx, _body)
 
 
 def _member_by_email(session: Session, g: Group, email: str) -> tuple[GroupMember, Contact]:
@@ -502,7 +539,8 @@ def remove(ctx: ServiceContext, group_id: int, email: str, *, preview: bool = Fa
     limit is active. `preview`: what would happen, nothing saved."""
     inp: MemberInput = _validate(MemberInput, {"email": email})
     at = _moment(now)
-    with (ctx.db.reading() if preview else ctx.db.transaction()) as session:
+
+    def _body(session: Session):
         if preview:
             require(session, ctx, READ)
             g = session.get(Group, group_id)
@@ -531,6 +569,8 @@ def remove(ctx: ServiceContext, group_id: int, email: str, *, preview: bool = Fa
                   _member_snapshot(member), now=at)
         _uow.save(session, ctx, KIND, g, "remove", before_g, _snapshot(g), now=at)
         return result
+
+    return _run(ctx, _body, read=preview)
 
 
 def _candidates(session: Session, purchases: list[GroupPurchase], at: datetime
@@ -676,9 +716,12 @@ def downgrade(ctx: ServiceContext, group_id: int, to: int, *, cancel: list[int] 
     remove who loses access at their date, go offline when nothing lives on; audited."""
     inp: TargetInput = _validate(TargetInput, {"to": to})
     at = _moment(now)
-    with ctx.db.transaction() as session:
+
+    def _body(session: Session):
         g = _load(session, ctx, group_id)
         return _downgrade(session, ctx, g, inp.to, cancel, at, apply=True)
+
+    return _run(ctx, _body)
 
 
 def reactivate(ctx: ServiceContext, group_id: int, *, now: datetime | None = None) -> GroupOut:
@@ -686,7 +729,8 @@ def reactivate(ctx: ServiceContext, group_id: int, *, now: datetime | None = Non
     its subscriptions, or, when they have ended, buy its last purchase's seats again; the
     participants get their access back."""
     at = _moment(now)
-    with ctx.db.transaction() as session:
+
+    def _body(session: Session):
         g = _load(session, ctx, group_id)
         purchases = _refresh(session, g, at)
         state = rules.group_state(g.offline_at, at)
@@ -712,6 +756,8 @@ def reactivate(ctx: ServiceContext, group_id: int, *, now: datetime | None = Non
         _apply_offline(session, ctx, g, at)
         _uow.save(session, ctx, KIND, g, "reactivate", before, _snapshot(g), now=at)
         return _out(session, g, at)
+
+    return _run(ctx, _body)
 
 
 def rename_group(ctx: ServiceContext, group_id: int, name: str) -> None:

@@ -63,6 +63,10 @@ def upgrade() -> None:
     op.create_index("ix_groups_free_limited", "groups", ["seats_free_limited", "id"],
                     unique=False)
     op.create_index("ix_groups_sub_live", "groups", ["sub_live_until", "id"], unique=False)
+    for name, column in (("free_open", "seats_free_open"), ("free_limited", "seats_free_limited"),
+                         ("sub_live", "sub_live_until")):
+        op.create_index(f"ix_groups_product_{name}", "groups", ["product_id", column, "id"],
+                        unique=False)
     op.create_table(
         "group_purchases",
         sa.Column("id", sa.Integer(), nullable=False),
