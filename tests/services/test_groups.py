@@ -305,3 +305,17 @@ def test_instalments_paid_off_stay_live(db, admin):
     view = groups.get_group(admin, g.id, at=later)
     assert view.seats_total == 4 and view.state == "online"
     assert [o.live for o in view.orders] == [True]
+
+
+def test_a_dense_filter_lists_the_same_rows(db, admin, monkeypatch):
+    """Above DENSE matches SQLite walks the id order (`+column`): same rows, same order."""
+    offer = _one_time(db)
+    ids = [_create(admin, offer, seats=1, name=f"G{i}").id for i in range(4)]
+    for gid in ids[:3]:
+        groups.enrol(admin, gid, f"x{gid}@example.org", now=JAN15)
+    sparse = [r.id for r in groups.list_groups(admin, {"full": True, "product": "yoga"})]
+    monkeypatch.setattr(groups, "DENSE", 1)
+    dense = [r.id for r in groups.list_groups(admin, {"full": True, "product": "yoga"})]
+    assert sparse == dense == sorted(ids[:3], reverse=True)
+    assert [r.id for r in groups.list_groups(admin, {"no_live_subscription": True})] == \
+        sorted(ids, reverse=True)
