@@ -366,7 +366,8 @@ class GroupScreen(Screen):
             table.add_row(
                 str(o.number or "—"), str(o.seats), format_money(o.amount, o.currency),
                 f"#{o.subscription_id}" if o.subscription_id else "—",
-                state_label(sub.state) if sub else (_(ORDER_STATES.get(o.status, o.status))
+                (_("ending") if sub.state == "pending_cancellation" else state_label(sub.state))
+                if sub else (_(ORDER_STATES.get(o.status, o.status))
                                                     if o.live else _("ended")),
                 format_short_date(sub.next_invoice_at) if sub and sub.next_invoice_at
                 else "—",
@@ -375,10 +376,14 @@ class GroupScreen(Screen):
         table.styles.height = min(len(g.orders), 5) + 1
         live = [s for s in g.subscriptions if s.state in ("trial", "active",
                                                           "pending_cancellation")]
-        self.query_one("#group-monthly", Static).update(
-            _("{n} active subscriptions · total per month {amount}").format(
-                n=len(live), amount=format_money(g.monthly_total, g.currency))
-            if live else _("No active subscription."))
+        text = _("{n} active subscriptions · total per month {amount}").format(
+            n=len(live), amount=format_money(g.monthly_total, g.currency)) if live else _(
+            "No active subscription.")
+        for sub in g.subscriptions:
+            if sub.state == "pending_cancellation" and sub.expires:
+                text += " · " + _("#{id} ends {date}").format(
+                    id=sub.id, date=format_short_date(sub.expires))
+        self.query_one("#group-monthly", Static).update(text)
         self.refresh_bindings()
 
     # -- actions ----------------------------------------------------------------------------

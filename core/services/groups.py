@@ -812,7 +812,7 @@ def _out(session: Session, g: Group, at: datetime) -> GroupOut:
         _plan, terms = subscriptions.terms_for(session, sub)
         per_month = rules.monthly_equivalent(out.period_amount, terms.schedule_type,
                                              terms.interval_length)
-        if out.state in rules.LIVE_SUBSCRIPTION_STATES:
+        if out.state in ("trial", "active"):  # a pending cancellation renews no more
             monthly += per_month
         subs.append(GroupSubscription(
             id=sub.id, seats=p.seats, state=out.state, start=out.start,

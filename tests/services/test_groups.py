@@ -191,6 +191,7 @@ def test_downgrade_proposes_the_newest_subscription_and_ends_it(db, admin):
     assert done.done
     view = groups.get_group(admin, g.id, at=at)
     assert [s.state for s in view.subscriptions] == ["active", "pending_cancellation"]
+    assert view.monthly_total == 5 * 1000  # the ending subscription renews no more
     after = groups.get_group(admin, g.id, at=cancel.expires + timedelta(days=1))
     assert after.seats_total == 5
     with db.reading() as s:
