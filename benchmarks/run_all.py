@@ -28,6 +28,8 @@ BENCHMARKS = [
     ("plan_form.py", ["--rounds", "1"]),
     ("orders.py", ["--small", "--rounds", "3"]),
     ("access_bulk.py", ["--contacts", "20000", "--accesses", "40000", "--rounds", "5"]),
+    ("groups.py", ["--groups", "5000", "--participants", "50000", "--big", "2000",
+                   "--contacts", "10000", "--rounds", "5", "--seconds", "3"]),
 ]
 
 
@@ -38,7 +40,7 @@ def main(argv: list[str]) -> int:
         for script, small in BENCHMARKS:
             args = [] if full else list(small)
             if script in ("contacts.py", "plan_list.py", "startup.py", "orders.py",
-                          "access_bulk.py"):
+                          "access_bulk.py", "groups.py"):
                 args += ["--db", os.path.join(tmp, script.replace(".py", ".db"))]
             started = time.perf_counter()
             r = subprocess.run([sys.executable, str(HERE / script), *args],

@@ -36,6 +36,7 @@ AREAS: tuple[Area, ...] = (
          "console.screens.orders.area:OrdersScreen"),
     Area("subscriptions", "5", N_("Subscriptions"), N_("Go to subscriptions"),
          "console.screens.subscriptions:SubscriptionsScreen"),
+    Area("groups", "6", N_("Groups"), N_("Go to groups"), "console.screens.groups:GroupsScreen"),
     Area("follow_up", "7", N_("Follow-up"), N_("Go to follow-up lists"),
          "console.screens.follow_up:FollowUpScreen"),
     Area("operators", "9", N_("Operators"), N_("Go to operators"),

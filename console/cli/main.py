@@ -12,7 +12,8 @@ import tempfile
 COMMAND_MODULES = ("console.cli.contacts", "console.cli.admin",
                    "console.cli.plans", "console.cli.billing",
                    "console.cli.settings", "console.cli.lessons",
-                   "console.cli.catalogue", "console.cli.orders", "console.cli.access")
+                   "console.cli.catalogue", "console.cli.orders", "console.cli.access",
+                   "console.cli.groups")
 
 
 def build_parser(commands: bool = True) -> argparse.ArgumentParser:

@@ -52,4 +52,13 @@ def settings_set(args, ctx) -> int:
 
     value = settings.set_setting(ctx, args.key, args.value, now=action_moment(ctx, args.at))
     print(_("{key} = {value}").format(key=value.key, value=value.text))
+    if value.key == "group_limit_active":
+        from core.services.groups import limit_effect
+
+        e = limit_effect(ctx)
+        full, over = (e.full_limited, e.over_limited) if e.limited else (e.full_open,
+                                                                          e.over_open)
+        print(_("Every group follows at once: {full} full, {over} over quota; {changed} "
+                "groups count removed participants differently.").format(
+                    full=full, over=over, changed=e.changed))
     return 0

@@ -25,3 +25,7 @@ from core.models.accesses import Access  # noqa: E402
 
 __all__ += ["Access", "BundleItem", "Lesson", "Offer", "Order", "OrderLine", "OrderPayment",
             "Product"]
+
+from core.models.groups import Group, GroupMember, GroupPurchase  # noqa: E402
+
+__all__ += ["Group", "GroupMember", "GroupPurchase"]

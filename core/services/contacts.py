@@ -411,3 +411,24 @@ def _billing_guard(session: Session, contact_id: int) -> str | None:
 
 
 DELETE_GUARDS.append(_billing_guard)
+
+
+def ensure_by_email(session: Session, ctx: ServiceContext, email: str,
+                    name: str | None = None, *, now: datetime | None = None
+                    ) -> tuple[Contact, bool]:
+    """The contact with `email` (case-insensitive), or a new one named `name` or the
+    address's local part, inside the caller's transaction (audited). (contact, created)."""
+    address = (email or "").strip()
+    existing = session.scalar(select(Contact).where(Contact.email_key == address.lower()))
+    if existing is not None:
+        return existing, False
+    inp = validate_contact({"name": (name or "").strip() or address.split("@", 1)[0],
+                            "email": address})
+    require(session, ctx, "contacts.write")
+    at = now or utcnow()
+    c = Contact(created_at=at, updated_at=at, updated_by=ctx.operator)
+    _apply(c, inp)
+    session.add(c)
+    session.flush()
+    audit.record(session, ctx, "contact", c.id, "create", None, _snapshot(c), at=at)
+    return c, True

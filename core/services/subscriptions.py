@@ -827,3 +827,58 @@ def end_in(session: Session, ctx: ServiceContext, sub: Subscription, end: dateti
         sub.pending_plan_id = sub.pending_change_at = None
     _store(sub, terms, state, now)
     return before
+
+
+# -- inside another service's transaction (groups) ------------------------------------------
+
+
+def lock_row(session: Session, ctx: ServiceContext, subscription_id: int) -> Subscription:
+    """The row under the row lock, for a state action inside the caller's transaction."""
+    return _load_for_write(session, ctx, subscription_id, None)
+
+
+def cancel_locked(session: Session, ctx: ServiceContext, sub: Subscription, *,
+                  at: datetime, now: datetime) -> SubscriptionOut:
+    """Cancel a locked row at `at` and audit it (the caller's transaction)."""
+    before = cancel_in(session, ctx, sub, at, now)
+    return _finish(session, ctx, sub, "cancel", before, now)
+
+
+def uncancel_locked(session: Session, ctx: ServiceContext, sub: Subscription, *,
+                    now: datetime) -> SubscriptionOut:
+    """Withdraw a pending cancellation of a locked row and audit it (caller's transaction)."""
+    _plan, terms = terms_for(session, sub)
+    _guard("uncancel", sub, terms, now)
+    before = _snapshot(sub)
+    try:
+        state = billing.uncancel(terms, engine_state(sub), now)
+    except BillingError as exc:
+        raise _refuse(str(exc)) from None
+    _store(sub, terms, state, now)
+    return _finish(session, ctx, sub, "uncancel", before, now)
+
+
+def describe(session: Session, sub: Subscription, at: datetime | None = None
+             ) -> SubscriptionOut:
+    """The output schema of a row (next invoice date and amount from the engine)."""
+    return _out(session, sub, at)
+
+
+def cancellation_outlook(session: Session, sub: Subscription, at: datetime
+                         ) -> CancellationPreview:
+    """What cancelling `sub` at `at` would do (the engine's preview), inside a session."""
+    plan, terms = terms_for(session, sub)
+    pending_plan, move = pending_move(session, sub)
+    state = engine_state(sub)
+    _guard("cancel", sub, terms, at)
+    try:
+        p = billing.cancellation_preview(terms, state, at, move)
+        steps = list(billing.project(terms, p.state, _FAR, move))
+    except BillingError as exc:
+        raise _refuse(str(exc)) from None
+    by_terms = {id(terms): plan, **({id(move.terms): pending_plan} if move else {})}
+    return CancellationPreview(
+        requested_at=p.requested_at, expires=p.expires,
+        last_period_start=p.last_period_start, last_period_end=p.last_period_end,
+        last_period_prorated=p.last_period_prorated,
+        invoices=[_invoice_preview(step.invoice, by_terms, step.terms) for step in steps])

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, String
 from core.models import Base
 from core.schemas.common import SafeLine, SafeName, SafeText
 from core.schemas.contacts import ContactInput
+from core.schemas.groups import GroupInput
 from core.schemas.operators import OperatorInput
 from core.schemas.plans import PlanInput
 from core.schemas.views import SavedViewInput
@@ -43,6 +44,7 @@ GUARDED: dict[tuple[str, str], tuple[type[BaseModel], str]] = {
     ("plans", "setup_fee_text"): (PlanInput, "setup_fee_text"),
     ("plans", "tax_policy"): (PlanInput, "tax_policy"),
     ("plans", "entitlements"): (PlanInput, "entitlements"),    # JSON list of handles
+    ("groups", "name"): (GroupInput, "name"),
 }
 
 _PLAN_IMPORT = "guarded by plan import validation (h2)"
@@ -80,6 +82,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("plans", "description_words"): _DERIVED + " (description)",
     ("plans", "setup_fee_words"): _DERIVED + " (setup_fee_text)",
     ("plans", "updated_by"): _OPERATOR,
+    ("groups", "name_key"): _DERIVED + " (name)",
+    ("groups", "updated_by"): _OPERATOR,
+    ("group_members", "status"): "a constant of the groups service (core/rules/groups.py)",
+    ("group_members", "updated_by"): _OPERATOR,
+    ("group_purchases", "payment"): "copied from the offer's payment type",
     **{("plans", c): _PLAN_IMPORT for c in (
         "state", "vat", "schedule_type", "partial_period_handling", "setup_fee_handling",
         "fixed_life_time_unit", "trial_interval_unit", "contract_period_unit",

@@ -9,6 +9,8 @@ change of a screen, regenerate and look at the new SVGs before committing them:
 
 from __future__ import annotations
 
+import pytest
+
 from tests.snapshots.keys import Type
 
 ANNA = ("slash", Type("anna.mueller@example"), "enter")  # the list narrowed to Anna Müller
@@ -227,3 +229,47 @@ def test_start_screen(snap_compare, theme, snapshot_db, frozen_clock):
         assert snap_compare(app, terminal_size=SIZE, run_before=opening)
     finally:
         release.set()
+
+
+# Groups -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def a_group(snapshot_db, frozen_clock):
+    """A group of 5 + 3 seats on two monthly subscriptions (bought 20 and 5 days before the
+    frozen today), 5 participants: seeded for these tests only."""
+    from datetime import timedelta
+
+    from core.services import groups
+    from core.services.operators import sign_in
+    from core.services.plans import create_plan
+    from tests.services.commerce_rows import product_with_offer
+    from tests.snapshots.conftest import FROZEN
+
+    ctx = sign_in(snapshot_db, "alice")
+    create_plan(ctx, {"handle": "team-monthly", "name": "Team monthly", "amount": 1000,
+                      "schedule_type": "month_startdate", "interval_length": 1},
+                now=FROZEN - timedelta(days=40))
+    with snapshot_db.transaction() as s:
+        o = product_with_offer(s, handle="yoga-team", payment="subscription", price=None,
+                               plan_handle="team-monthly")
+        o.group_min_seats, o.group_max_seats = 1, 50
+    g = groups.create_group(ctx, {"offer": o.handle, "leader": "lea.leader@example.org",
+                                  "name": "Yoga Team Nord", "seats": 5},
+                            now=FROZEN - timedelta(days=20))
+    groups.upgrade_group(ctx, g.id, 3, now=FROZEN - timedelta(days=5))
+    for name in ("Ada", "Ben", "Cleo", "Dino", "Ela"):
+        groups.enrol(ctx, g.id, f"{name.lower()}@example.org", name=f"{name} Beispiel",
+                     now=FROZEN - timedelta(days=4))
+    return g.id
+
+
+def test_groups_area(a_group, snap):
+    assert snap("6")
+
+
+def test_group_quota_view(a_group, snap):
+    assert snap("6", "enter")
+
+
+def test_group_downgrade_assistant(a_group, snap):
+    assert snap("6", "enter", "d", Type("5"))
