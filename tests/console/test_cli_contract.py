@@ -48,30 +48,23 @@ def _commands():
 LISTS_AND_SHOWS = {"contacts search", "contacts show", "operators list", "plans list",
                    "plans show", "plans versions", "plans affected", "subscriptions list",
                    "subscriptions show", "invoices list", "invoices show", "settings list",
-<<<<<<< HEAD
                    "settings get", "lessons", "catalogue export", "catalogue list",
                    "orders show", "orders list", "access list", "access show",
-                   "access pending", "access expiring", "access overdue"}
-=======
-                   "settings get", "lessons", "groups show", "groups list"}
->>>>>>> groups12
+                   "access pending", "access expiring", "access overdue", "groups show",
+                   "groups list"}
 ACTIONS_WITH_A_MOMENT = {"billing run", "plans import", "plans delete", "plans undelete",
                          "subscriptions create", "subscriptions cancel", "subscriptions uncancel",
                          "subscriptions expire", "subscriptions hold", "subscriptions reactivate",
                          "subscriptions change-plan", "invoices pay", "invoices fail",
-<<<<<<< HEAD
                          "operators add", "demo-data", "settings set", "catalogue import",
                          "contacts add", "orders create", "orders pay", "orders cancel",
                          "orders refund", "access switch", "access delete", "access extend",
                          "access pause", "access resume", "access accept", "contacts lock",
                          "contacts unlock", "access cancel", "access set-end",
                          "access undo-cancel", "access bulk cancel", "access bulk undo-cancel",
-                         "access bulk set-end"}
-=======
-                         "operators add", "demo-data", "settings set",
-                         "groups create", "groups upgrade", "groups enrol", "groups remove",
-                         "groups downgrade", "groups reactivate"}
->>>>>>> groups12
+                         "access bulk set-end", "groups create", "groups upgrade",
+                         "groups enrol", "groups remove", "groups downgrade",
+                         "groups reactivate"}
 # Commands that neither list nor act on the account's records: the schema and a dry run.
 NEITHER = {"db upgrade", "db current", "db init", "simulate"}
 
