@@ -45,11 +45,12 @@ from console.forms.row import FieldRow
 from console.forms.spec import FieldSpec
 from console.keys import ready_for_keys
 from console.widgets.confirm import ConfirmDialog
+from console.widgets.styled_once import StyledOnce
 from core.errors import Conflict, ValidationFailed
 from core.i18n import _
 
 
-class FormScreen(ModalScreen):
+class FormScreen(StyledOnce, ModalScreen):
     BINDINGS: ClassVar = [
         Binding("ctrl+s", "save", _("Save"), priority=True),
         Binding("escape", "cancel", _("Cancel")),
