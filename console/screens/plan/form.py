@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
-    Footer,
     Input,
     Label,
     Select,
@@ -53,6 +52,7 @@ from console.screens.plan.new_version import (
 )
 from console.widgets.confirm import ConfirmDialog
 from console.widgets.contract_timeline import ContractTimeline, sample_start
+from console.widgets.footer import KontorFooter
 from console.widgets.styled_once import StyledOnce
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.i18n import N_, _, ngettext
@@ -259,7 +259,7 @@ class PlanForm(StyledOnce, Screen[PlanOut | None]):
                         yield PlanRow(spec, raw, options=options, disabled=locked)
                     if section == "contract":
                         yield ContractTimeline(id="contract-timeline")
-        yield Footer()
+        yield KontorFooter()
 
     def _title(self) -> str:
         p = self.plan
