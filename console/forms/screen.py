@@ -145,8 +145,17 @@ class FormScreen(StyledOnce, ModalScreen):
             row = next((r for r in self.rows() if r.display), None)
         return row.control if row is not None else None
 
+    _rows: list[FieldRow] | None = None  # composed once; found once the form is mounted
+
     def rows(self) -> list[FieldRow]:
-        return list(self.query(FieldRow))
+        # Every value, visibility and filter-label pass asks for rows by name: a DOM query
+        # each time walked the whole form once per row.
+        if self._rows is None:
+            rows = list(self.query(FieldRow))
+            if not self.is_mounted:
+                return rows
+            self._rows = rows
+        return self._rows
 
     def _row(self, name: str) -> FieldRow | None:
         return next((r for r in self.rows() if r.spec.name == name), None)
