@@ -45,11 +45,12 @@ from console.forms.row import FieldRow
 from console.forms.spec import FieldSpec
 from console.keys import ready_for_keys
 from console.widgets.confirm import ConfirmDialog
+from console.widgets.styled_once import StyledOnce
 from core.errors import Conflict, ValidationFailed
 from core.i18n import _
 
 
-class FormScreen(ModalScreen):
+class FormScreen(StyledOnce, ModalScreen):
     BINDINGS: ClassVar = [
         Binding("ctrl+s", "save", _("Save"), priority=True),
         Binding("escape", "cancel", _("Cancel")),
@@ -144,8 +145,17 @@ class FormScreen(ModalScreen):
             row = next((r for r in self.rows() if r.display), None)
         return row.control if row is not None else None
 
+    _rows: list[FieldRow] | None = None  # composed once; found once the form is mounted
+
     def rows(self) -> list[FieldRow]:
-        return list(self.query(FieldRow))
+        # Every value, visibility and filter-label pass asks for rows by name: a DOM query
+        # each time walked the whole form once per row.
+        if self._rows is None:
+            rows = list(self.query(FieldRow))
+            if not self.is_mounted:
+                return rows
+            self._rows = rows
+        return self._rows
 
     def _row(self, name: str) -> FieldRow | None:
         return next((r for r in self.rows() if r.spec.name == name), None)

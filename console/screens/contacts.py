@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from console.calls import run_service, show_error
 from console.messages import EntityChanged
 from console.widgets.clipboard import copy_to_clipboard
 from console.widgets.column_header import ColumnHeader
+from console.widgets.footer import KontorFooter
 from console.widgets.windowed_table import Column, WindowedTable
 from core.errors import SearchCancelled
 from core.i18n import _, format_number, format_short_date, ngettext
@@ -104,7 +105,7 @@ class ContactsScreen(Screen):
         table = WindowedTable(contact_columns(), id="contacts")
         yield ColumnHeader(table, id="contacts-header")
         yield table
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Contacts")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from console.calls import run_service
 from console.forms import FieldSpec, FormScreen
+from console.widgets.footer import KontorFooter
 from console.widgets.lists import KeyTable
 from core.i18n import _, format_date
 from core.schemas.operators import Operator
@@ -45,7 +46,7 @@ class OperatorsScreen(Screen):
         yield Static(_("The first operator of a new database is admin. Unknown logins read "
                        "only (viewer) until an admin adds them."), id="operators-hint")
         yield KeyTable(id="operators-table", cursor_type="row")
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Operators")

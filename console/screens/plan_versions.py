@@ -13,12 +13,13 @@ from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from console.calls import run_service
 from console.screens.plan.delete import confirm_delete_plan, confirm_undelete_plan
 from console.screens.plan.fields import changed_fields, describe_changes, state_label
 from console.screens.plan.form import PlanForm, open_plan_form
+from console.widgets.footer import KontorFooter
 from console.widgets.lists import KeyTable
 from core.i18n import _, format_money, format_short_date
 from core.schemas.plans import PLAN_INPUT_FIELDS, PlanInput
@@ -63,7 +64,7 @@ class PlanVersionsScreen(Screen[None]):
                      markup=False)
         yield KeyTable(id="versions-table", cursor_type="row")
         yield Static("", id="versions-detail")
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Versions of {handle}").format(handle=self.handle)

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from console.calls import run_service, show_error
 from console.keys import ready_for_keys
@@ -25,6 +25,7 @@ from console.widgets.chips import ChipBar
 from console.widgets.clipboard import copy_to_clipboard
 from console.widgets.column_header import ColumnHeader
 from console.widgets.confirm import ConfirmDialog
+from console.widgets.footer import KontorFooter
 from console.widgets.windowed_table import Column, WindowedTable
 from core import plan_query
 from core.i18n import _, format_money, format_number, format_short_date, ngettext
@@ -177,7 +178,7 @@ class PlanListScreen(Screen):
         table = WindowedTable(plan_columns(self.shown_columns, self.sort), id="plans")
         yield ColumnHeader(table, id="plans-header")
         yield table
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Plans")

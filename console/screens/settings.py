@@ -9,10 +9,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from console.calls import run_service
 from console.forms import FieldSpec, FormScreen
+from console.widgets.footer import KontorFooter
 from console.widgets.lists import KeyTable
 from core.i18n import _
 from core.services import settings as settings_service
@@ -42,7 +43,7 @@ class SettingsScreen(Screen):
                      id="settings-hint")
         yield KeyTable(id="settings-table", cursor_type="row")
         yield Static("", id="settings-description")
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Settings")

@@ -15,7 +15,6 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
     DataTable,
-    Footer,
     Header,
     Input,
     RadioSet,
@@ -28,6 +27,7 @@ from console.calls import run_service
 from console.forms import FieldSpec, FormScreen
 from console.screens.plan.picker_source import PlanSource
 from console.widgets.confirm import ConfirmDialog
+from console.widgets.footer import KontorFooter
 from console.widgets.lists import KeyTable
 from core.errors import ValidationFailed
 from core.i18n import N_, _, format_datetime, format_money, format_short_date
@@ -129,7 +129,7 @@ class SubscriptionScreen(Screen):
                 yield Static("", id="sub-timeline")
             with TabPane(_("Invoices") + " \\[i]", id="invoices"):
                 yield KeyTable(id="sub-invoices", cursor_type="row")
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Subscription #{id}").format(id=self.subscription_id)

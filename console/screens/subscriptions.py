@@ -7,11 +7,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from console.calls import show_error
 from console.messages import EntityChanged
 from console.widgets.column_header import ColumnHeader
+from console.widgets.footer import KontorFooter
 from console.widgets.windowed_table import Column, WindowedTable
 from core.errors import ValidationFailed
 from core.i18n import _, format_money, format_number, format_short_date, ngettext
@@ -82,7 +83,7 @@ class SubscriptionsScreen(Screen):
         table = WindowedTable(self._columns(), id="subscriptions")
         yield ColumnHeader(table, id="subscriptions-header")
         yield table
-        yield Footer()
+        yield KontorFooter()
 
     @staticmethod
     def _columns() -> list[Column]:

@@ -9,13 +9,14 @@ from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from console.calls import run_service, show_error
 from console.messages import EntityChanged
 from console.screens.card_tabs import CardTab, tab_classes
 from console.screens.contact_actions import confirm_delete
 from console.widgets.clipboard import copy_to_clipboard
+from console.widgets.footer import KontorFooter
 from core.i18n import _
 from core.services import contacts as contact_service
 from core.services.context import ServiceContext
@@ -61,7 +62,7 @@ class ContactCard(Screen):
             for tab in tabs:
                 with TabPane(_(tab.label) + f" \\[{tab.key}]", id=tab.tab_id):
                     yield tab(self.ctx, self.contact_id)
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Contact")

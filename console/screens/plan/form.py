@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
-    Footer,
     Input,
     Label,
     Select,
@@ -53,6 +52,8 @@ from console.screens.plan.new_version import (
 )
 from console.widgets.confirm import ConfirmDialog
 from console.widgets.contract_timeline import ContractTimeline, sample_start
+from console.widgets.footer import KontorFooter
+from console.widgets.styled_once import StyledOnce
 from core.errors import Conflict, PermissionDenied, ValidationFailed
 from core.i18n import N_, _, ngettext
 from core.schemas.plans import (
@@ -77,7 +78,10 @@ class PlanRow(Vertical):
     widgets fewer when it opens (issue 9: screens open at once)."""
 
     def __init__(self, spec: Spec, raw: dict[str, Any], *, options=None, disabled=False):
-        super().__init__(id=f"field-{spec.name}", classes="plan-row")
+        # Hidden from the start when the field does not apply: a row hidden after mounting
+        # restyles all its widgets again (the form's on_mount only corrects differences).
+        hidden = "" if applies(spec.name, raw) else " -hidden"
+        super().__init__(id=f"field-{spec.name}", classes="plan-row" + hidden)
         self.spec, self.raw, self.options, self.locked = spec, raw, options, disabled
 
     def compose(self) -> ComposeResult:
@@ -153,7 +157,7 @@ def set_control_value(w: Widget, value: Any) -> None:
         w.value = "" if value is None else str(value)
 
 
-class PlanForm(Screen[PlanOut | None]):
+class PlanForm(StyledOnce, Screen[PlanOut | None]):
     """ctrl+s saves, esc cancels (asking when something changed), F2–F9 jump to a section."""
 
     DEFAULT_CSS = """
@@ -255,7 +259,7 @@ class PlanForm(Screen[PlanOut | None]):
                         yield PlanRow(spec, raw, options=options, disabled=locked)
                     if section == "contract":
                         yield ContractTimeline(id="contract-timeline")
-        yield Footer()
+        yield KontorFooter()
 
     def _title(self) -> str:
         p = self.plan
