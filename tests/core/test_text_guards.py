@@ -13,9 +13,11 @@ from sqlalchemy import JSON, String
 
 from core.models import Base
 from core.schemas.common import SafeLine, SafeName, SafeText
+from core.schemas.catalogue import LessonInput, OfferInput, ProductInput
 from core.schemas.contacts import ContactInput
 from core.schemas.groups import GroupInput
 from core.schemas.operators import OperatorInput
+from core.schemas.orders import OrderInput
 from core.schemas.plans import PlanInput
 from core.schemas.views import SavedViewInput
 
@@ -45,12 +47,39 @@ GUARDED: dict[tuple[str, str], tuple[type[BaseModel], str]] = {
     ("plans", "tax_policy"): (PlanInput, "tax_policy"),
     ("plans", "entitlements"): (PlanInput, "entitlements"),    # JSON list of handles
     ("groups", "name"): (GroupInput, "name"),
+    ("products", "handle"): (ProductInput, "handle"),
+    ("products", "name"): (ProductInput, "name"),
+    ("products", "description"): (ProductInput, "description"),
+    ("lessons", "key"): (LessonInput, "key"),
+    ("lessons", "title"): (LessonInput, "title"),
+    ("lessons", "module"): (LessonInput, "module"),
+    ("offers", "handle"): (OfferInput, "handle"),
+    ("offers", "name"): (OfferInput, "name"),
+    ("offers", "currency"): (OfferInput, "currency"),
+    ("offers", "plan_handle"): (OfferInput, "plan"),
+    ("orders", "comment"): (OrderInput, "comment"),
 }
 
 _PLAN_IMPORT = "guarded by plan import validation (h2)"
 _DERIVED = "derived in core from a guarded column"
 _OPERATOR = "the signed-in operator's login (OperatorInput.login)"
 ALLOWED: dict[tuple[str, str], str] = {
+    # Catalogue, orders, accesses (issues 10-11).
+    ("products", "kind"): "a Literal of ProductInput.kind",
+    ("products", "sort_key"): _DERIVED + " (name)",
+    ("products", "updated_by"): _OPERATOR,
+    ("offers", "payment"): "a Literal of OfferInput.payment",
+    ("offers", "sort_key"): _DERIVED + " (name)",
+    ("offers", "updated_by"): _OPERATOR,
+    ("orders", "currency"): "copied from the offer (OfferInput.currency)",
+    ("orders", "payment"): "copied from the offer's payment type",
+    ("orders", "status"): "a constant of the orders service (core/rules/orders.py)",
+    ("orders", "updated_by"): _OPERATOR,
+    ("order_payments", "kind"): "a constant of the orders service",
+    ("accesses", "status"): "a constant of core/rules/accesses.py",
+    ("accesses", "end_reason"): "a constant of the service ending the access",
+    ("accesses", "updated_by"): _OPERATOR,
+    ("contacts", "locked_by"): _OPERATOR,
     # Written by Kontor itself, never from typed text.
     ("audit_records", "operator"): _OPERATOR,
     ("audit_records", "entity"): "a constant of the service writing the record",
