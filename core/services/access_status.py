@@ -43,14 +43,14 @@ from core.schemas.access_status import (AccessStatus, BulkStatusPreview, CancelP
 from core.schemas.common import Window
 from core.services import _bulk, _uow, audit
 from core.services import subscriptions as subs
-from core.services.accesses import KIND, snapshot
+from core.services.accesses import (KIND, Facts, gather, in_batches, snapshot,
+                                     status_with, sub_cancelled)
 from core.services.context import READ, ServiceContext, require
 from core.services.settings import setting
 
 WRITE = "access.write"
 LOCK = "contacts.lock"
 SYSTEM = "system"
-BATCH = 500
 PAID_KINDS = ("plan", "change")
 UNPAID = ("open", "failed")
 _FAR = datetime(9000, 1, 1, tzinfo=UTC)
@@ -59,66 +59,11 @@ _FAR = datetime(9000, 1, 1, tzinfo=UTC)
 # -- facts and status ------------------------------------------------------------------------
 
 
-@dataclass
-class Facts:
-    """What an access's status depends on besides its own dates."""
-
-    sub: Subscription | None = None
-    overdue: bool = False
-    locked: bool = False
-
-
-def _in_batches(ids: list[int]) -> Iterable[list[int]]:
-    for i in range(0, len(ids), BATCH):
-        yield ids[i:i + BATCH]
-
-
-def gather(session: Session, accesses: list[Access], at: datetime) -> dict[int, Facts]:
-    """The facts of many accesses in a few queries (subscriptions, failed invoices, locks)."""
-    sub_ids = sorted({a.subscription_id for a in accesses if a.subscription_id})
-    contact_ids = sorted({a.contact_id for a in accesses})
-    by_sub: dict[int, Subscription] = {}
-    overdue: set[int] = set()
-    for part in _in_batches(sub_ids):
-        by_sub.update((s.id, s) for s in session.scalars(
-            select(Subscription).where(Subscription.id.in_(part))))
-        overdue.update(session.scalars(
-            select(Invoice.subscription_id).where(
-                Invoice.subscription_id.in_(part), Invoice.failed_at.is_not(None),
-                Invoice.failed_at <= at, Invoice.state != "credited",
-                or_(Invoice.paid_at.is_(None), Invoice.paid_at > at)).distinct()))
-    locked: set[int] = set()
-    for part in _in_batches(contact_ids):
-        locked.update(session.scalars(select(Contact.id).where(
-            Contact.id.in_(part), Contact.locked_at.is_not(None), Contact.locked_at <= at)))
-    return {a.id: Facts(sub=by_sub.get(a.subscription_id) if a.subscription_id else None,
-                        overdue=a.subscription_id in overdue,
-                        locked=a.contact_id in locked) for a in accesses}
-
-
-def _sub_cancelled(sub: Subscription) -> bool:
-    return sub.cancelled_at is not None or sub.expire_reason == "cancelled"
-
-
-def status_with(access: Access, facts: Facts, at: datetime) -> str:
-    """The access status at `at` with its facts (core/rules/accesses.py)."""
-    sub = facts.sub
-    sub_ends = sub.expires if sub is not None else None
-    if sub is not None and sub_ends is None and sub.state in ("cancelled", "expired"):
-        sub_ends = sub.updated_at
-    return rules.status(at=at, ends_at=access.ends_at,
-                        pending_cancellation_at=access.pending_cancellation_at,
-                        cancelled_at=access.cancelled_at, deleted_at=access.deleted_at,
-                        pauses=access.pauses or (), overdue=facts.overdue,
-                        subscription_ends=sub_ends,
-                        subscription_cancelled=sub is not None and _sub_cancelled(sub))
-
-
 def _pending_at(access: Access, facts: Facts) -> datetime | None:
     if access.pending_cancellation_at is not None:
         return access.pending_cancellation_at
     sub = facts.sub
-    if sub is not None and _sub_cancelled(sub) and sub.expires is not None:
+    if sub is not None and sub_cancelled(sub) and sub.expires is not None:
         return sub.expires
     return None
 
@@ -197,7 +142,7 @@ def contact_statuses(ctx: ServiceContext, contact_id: int, *, at: datetime | Non
         facts = gather(session, rows, at)
         pids = sorted({a.product_id for a in rows})
         products: dict[int, Product] = {}
-        for part in _in_batches(pids):
+        for part in in_batches(pids):
             products.update((p.id, p) for p in session.scalars(
                 select(Product).where(Product.id.in_(part))))
         keeps = bool(setting(session, "overdue_keeps_access"))
@@ -210,7 +155,7 @@ def contact_statuses(ctx: ServiceContext, contact_id: int, *, at: datetime | Non
 def _granted_products(session: Session, product_ids: set[int]) -> dict[int, set[int]]:
     """product -> the products it grants (itself, and a bundle's items)."""
     out = {p: {p} for p in product_ids}
-    for part in _in_batches(sorted(product_ids)):
+    for part in in_batches(sorted(product_ids)):
         for bundle_id, pid in session.execute(select(BundleItem.bundle_id, BundleItem.product_id)
                                               .where(BundleItem.bundle_id.in_(part))):
             out[bundle_id].add(pid)
@@ -368,7 +313,7 @@ def set_end_in(session: Session, ctx: Any, access: Access, facts: Facts, end: da
     cancelled, else its expiry; the subscription's end follows."""
     cancellation = (access.pending_cancellation_at is not None
                     or access.cancelled_at is not None
-                    or (facts.sub is not None and _sub_cancelled(facts.sub)
+                    or (facts.sub is not None and sub_cancelled(facts.sub)
                         and _sub_live(facts.sub, at)))
     if cancellation:
         access.cancelled_at = None
@@ -568,7 +513,7 @@ def _bulk_parts(session: Session, ctx: ServiceContext, action: str, at: datetime
 
     def prefetch(ids: list[int]) -> None:
         rows = []
-        for part in _in_batches(ids):
+        for part in in_batches(ids):
             rows.extend(session.scalars(select(Access).where(Access.id.in_(part))))
         facts_cache.update(gather(session, rows, at))
 
@@ -921,7 +866,7 @@ def refresh_in(session: Session, operator: Any, ids: list[int], at: datetime,
     `operator`, action "status"); returns how many changed."""
     changed = 0
     now = now or utcnow()
-    for part in _in_batches(ids):
+    for part in in_batches(ids):
         rows = list(session.scalars(select(Access).where(Access.id.in_(part))
                                     .order_by(Access.id)))
         facts = gather(session, rows, at)
@@ -1002,7 +947,7 @@ def contact_history(ctx: ServiceContext, contact_id: int, *, limit: int = 200):
         rows = list(session.scalars(select(AuditRecord).where(
             AuditRecord.entity == "contact", AuditRecord.entity_id == str(contact_id))
             .order_by(AuditRecord.id.desc()).limit(limit)))
-        for part in _in_batches(ids):
+        for part in in_batches(ids):
             rows.extend(session.scalars(select(AuditRecord).where(
                 AuditRecord.entity == "access", AuditRecord.entity_id.in_(part))
                 .order_by(AuditRecord.id.desc()).limit(limit)))

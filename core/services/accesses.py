@@ -15,20 +15,21 @@ Every state action asks core/rules/accesses.py first (TABLE.check). docs/accesse
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from core.errors import NotFound, ValidationFailed
 from core.i18n import _
 from core.lessons import LessonRangeError, Pause, lesson_states, move_later, pause_days
 from core.limits import date_in_range, date_range_message
-from core.models import Access, BundleItem, Lesson, Offer, Product, utcnow
+from core.models import (Access, BundleItem, Contact, Invoice, Lesson, Offer, Product,
+                         Subscription, utcnow)
 from core.rules import accesses as rules
 from core.schemas.access_template import AccessTemplate, FirstLessons, LessonSpec, OnlyLessons
 from core.schemas.accesses import (
@@ -336,15 +337,79 @@ def _planned_pause(access: Access, at: datetime) -> dict[str, Any] | None:
     return None
 
 
-def _state(access: Access, at: datetime) -> tuple[str, dict[str, Any]]:
-    facts = {"deleted": access.deleted_at is not None,
+BATCH = 500  # ids per IN (…) when gathering the facts of many accesses
+
+
+@dataclass
+class Facts:
+    """What an access's status depends on besides its own dates."""
+
+    sub: Subscription | None = None
+    overdue: bool = False
+    locked: bool = False
+
+
+def in_batches(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), BATCH):
+        yield ids[i:i + BATCH]
+
+
+def gather(session: Session, accesses: list[Access], at: datetime) -> dict[int, Facts]:
+    """The facts of many accesses in a few queries (subscriptions, failed invoices, locks)."""
+    sub_ids = sorted({a.subscription_id for a in accesses if a.subscription_id})
+    contact_ids = sorted({a.contact_id for a in accesses})
+    by_sub: dict[int, Subscription] = {}
+    overdue: set[int] = set()
+    for part in in_batches(sub_ids):
+        by_sub.update((s.id, s) for s in session.scalars(
+            select(Subscription).where(Subscription.id.in_(part))))
+        overdue.update(session.scalars(
+            select(Invoice.subscription_id).where(
+                Invoice.subscription_id.in_(part), Invoice.failed_at.is_not(None),
+                Invoice.failed_at <= at, Invoice.state != "credited",
+                or_(Invoice.paid_at.is_(None), Invoice.paid_at > at)).distinct()))
+    locked: set[int] = set()
+    for part in in_batches(contact_ids):
+        locked.update(session.scalars(select(Contact.id).where(
+            Contact.id.in_(part), Contact.locked_at.is_not(None), Contact.locked_at <= at)))
+    return {a.id: Facts(sub=by_sub.get(a.subscription_id) if a.subscription_id else None,
+                        overdue=a.subscription_id in overdue,
+                        locked=a.contact_id in locked) for a in accesses}
+
+
+def sub_cancelled(sub: Subscription) -> bool:
+    return sub.cancelled_at is not None or sub.expire_reason == "cancelled"
+
+
+def status_with(access: Access, facts: Facts, at: datetime) -> str:
+    """The access status at `at` with its facts (core/rules/accesses.py)."""
+    sub = facts.sub
+    sub_ends = sub.expires if sub is not None else None
+    if sub is not None and sub_ends is None and sub.state in ("cancelled", "expired"):
+        sub_ends = sub.updated_at
+    return rules.status(at=at, ends_at=access.ends_at,
+                        pending_cancellation_at=access.pending_cancellation_at,
+                        cancelled_at=access.cancelled_at, deleted_at=access.deleted_at,
+                        pauses=access.pauses or (), overdue=facts.overdue,
+                        subscription_ends=sub_ends,
+                        subscription_cancelled=sub is not None and sub_cancelled(sub))
+
+
+def _state(access: Access, at: datetime, facts: Facts | None = None
+           ) -> tuple[str, dict[str, Any]]:
+    """The status at `at` (with the subscription, overdue and lock facts) and the facts the
+    transition table takes."""
+    if facts is None:
+        facts = gather(object_session(access), [access], at)[access.id]
+    flags = {"deleted": access.deleted_at is not None or access.replaced_by_id is not None,
              "pause_planned": _planned_pause(access, at) is not None}
-    return status_of(access, at), facts
+    return status_with(access, facts, at), flags
 
 
 def _row(access: Access, product: Product, offer: Offer, moment: datetime,
-         counts: tuple[int, int], cls: type = AccessRow, **extra: Any):
-    state, facts = _state(access, moment)
+         counts: tuple[int, int], cls: type = AccessRow, *, status_facts: Facts | None = None,
+         **extra: Any):
+    state, facts = _state(access, moment, status_facts)
     return cls(id=access.id, contact_id=access.contact_id, product_id=product.id,
                product=product.name, product_handle=product.handle, offer_id=offer.id,
                offer=offer.name, offer_handle=offer.handle, payment=offer.payment,
@@ -413,6 +478,7 @@ def list_accesses(ctx: Any, contact_id: int, *, at: datetime | None = None,
         offers = {o.id: o for o in session.scalars(
             select(Offer).where(Offer.id.in_({a.offer_id for a in rows})))} if rows else {}
         units: dict[int, list[Unit]] = {}
+        status_facts = gather(session, rows, at)
         out = []
         for access in rows:
             if access.product_id not in units:
@@ -421,7 +487,7 @@ def list_accesses(ctx: Any, contact_id: int, *, at: datetime | None = None,
             _lessons, opened, in_tariff = _evaluate(f, effective_template(session, access), at,
                                                     rows=False)
             out.append(_row(access, products[access.product_id], offers[access.offer_id], at,
-                            (opened, in_tariff)))
+                            (opened, in_tariff), status_facts=status_facts[access.id]))
         return out
 
 

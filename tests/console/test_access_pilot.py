@@ -255,3 +255,35 @@ async def test_the_editor_accepts_a_practice_and_shows_a_conflict(enrolled):
         await settle(pilot)
         assert editor.row("release").raw == "none"
         assert editor.query_one("#editor-individual").display
+
+
+async def test_products_tab_marks_two_accesses_and_cancels_both_in_one_bulk_action(enrolled):
+    """Issue 11 item 5 on the Products tab: space marks, c cancels the marked ones with one
+    preview and one confirmation ("No" focused); one-time accesses end at once."""
+    ctx = sign_in(enrolled, "alice")
+    with enrolled.transaction() as s:
+        offer = s.query(Offer).filter(Offer.handle == "yoga-all").one()
+        accesses.grant(s, ctx, contact_id=1, offer=offer, starts_at=utcnow() - timedelta(days=1))
+    async with KontorApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_products(pilot)
+        table = pilot.app.screen.query_one("#products-table", DataTable)
+        assert table.row_count == 2
+        await pilot.press("space", "down", "space")
+        await settle(pilot)
+        assert cell_texts(table, "mark") == ["•", "•"]
+        summary = str(pilot.app.screen.query_one("#products-summary", Static).render())
+        assert "2 accesses marked" in summary
+        await pilot.press("c")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        await pilot.press("enter")  # "No" is focused: nothing happens
+        await settle(pilot)
+        assert {r.status for r in accesses.list_accesses(ctx, 1)} == {"active"}
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert {r.status for r in accesses.list_accesses(ctx, 1)} == {"cancelled"}
+        assert cell_texts(table, "mark") == [" ", " "]

@@ -1,8 +1,11 @@
 """Products: every access of the contact — product, offer, status, start, end, "7 of 12 open".
 
 enter opens the order editor (console/screens/accesses/editor.py); t switches the tariff,
-x deletes the access (No focused), + extends it, z pauses or resumes it. Which keys are live
-is the access's `allowed_actions` (core/rules/accesses.py), never restated here.
+x deletes the access (No focused), > extends it, z pauses or resumes it; c cancels (with the
+preview), u withdraws a pending cancellation, D edits the end date — for the rows marked with
+space in one bulk action (console/screens/access_status/), else for the row under the cursor.
+Which keys are live is the access's `allowed_actions` (core/rules/accesses.py), never restated
+here.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from core.services import accesses as access_service
 
 PAGE = 200  # a contact's accesses: a few by nature; the count says when there are more
 
+MARK = "•"
 STATUS_LABELS = {
     "active": N_("active"), "pending_cancellation": N_("pending cancellation"),
     "cancelled": N_("cancelled"), "expired": N_("expired"), "paused": N_("paused"),
@@ -52,9 +56,19 @@ class Tab(CardTab):
         Binding("t", "switch", _("Switch tariff"),
                 tooltip=_("Switch this access to another offer of the same product")),
         Binding("x", "delete", _("Delete access"), tooltip=_("Delete this access")),
-        Binding("plus", "extend", _("Extend"), tooltip=_("Move the end of this access later")),
+        Binding("greater_than_sign", "extend", _("Extend"),
+                tooltip=_("Move the end of this access later")),
         Binding("z", "pause", _("Pause/resume"),
                 tooltip=_("Pause this access, or resume it")),
+        Binding("c", "cancel_access", _("Cancel access"),
+                tooltip=_("Cancel the marked accesses or this one (preview first)")),
+        Binding("u", "undo_cancel", _("Undo cancellation"),
+                tooltip=_("Withdraw the pending cancellation of the marked accesses or this "
+                          "one")),
+        Binding("D", "set_end", _("End date"),
+                tooltip=_("Edit the end date of the marked accesses or this one")),
+        Binding("space", "toggle_mark", _("Mark"), show=False,
+                tooltip=_("Mark or unmark this access for a bulk action")),
     ]
 
     def compose(self) -> ComposeResult:
@@ -64,9 +78,11 @@ class Tab(CardTab):
     def on_mount(self) -> None:
         self.rows: list = []
         self.count = 0
+        self.marks: dict[int, None] = {}  # access ids marked for a bulk action, in order
         table = self.query_one("#products-table", DataTable)
         # 64 columns + padding: fits 80 with the scrollbar
-        table.add_column(_("Product"), key="product", width=13)
+        table.add_column(" ", key="mark", width=1)
+        table.add_column(_("Product"), key="product", width=12)
         table.add_column(_("Offer"), key="offer", width=11)
         table.add_column(_("Status"), key="status", width=11)
         table.add_column(_("Start"), key="start", width=10)
@@ -84,8 +100,9 @@ class Tab(CardTab):
         table = self.query_one("#products-table", DataTable)
         keep = table.cursor_row
         table.clear()
+        self.marks = {i: None for i in self.marks if any(r.id == i for r in rows)}
         for r in rows:
-            table.add_row(r.product, r.offer, status_label(r.status),
+            table.add_row(MARK if r.id in self.marks else " ", r.product, r.offer, status_label(r.status),
                           format_short_date(r.starts_at),
                           format_short_date(r.ends_at) if r.ends_at else "—",
                           open_text(r), key=str(r.id))
@@ -113,7 +130,9 @@ class Tab(CardTab):
 
     def check_action(self, action: str, parameters) -> bool | None:
         table_action = {"switch": "switch", "delete": "delete", "extend": "extend",
-                        "pause": None, "open_editor": None}
+                        "pause": None, "open_editor": None, "cancel_access": "cancel",
+                        "undo_cancel": "undo_cancel", "set_end": "set_end",
+                        "toggle_mark": None}
         if action not in table_action:
             return True
         if action != "open_editor" and not self.ctx.can("access.write"):
@@ -121,6 +140,8 @@ class Tab(CardTab):
         row = self.current
         if row is None:
             return False
+        if action in ("cancel_access", "undo_cancel", "set_end") and self.marks:
+            return True  # a bulk action: the service lists every refused row with its reason
         rule = table_action[action]
         if action == "pause":
             return (row.allowed_actions.get("pause") is None
@@ -171,3 +192,53 @@ class Tab(CardTab):
             resume(self, self.ctx, row)
         else:
             self.app.push_screen(PauseDialog(self.ctx, row))
+
+    # -- status actions (issue 11), one access or the marked ones -------------------------
+
+    def action_toggle_mark(self) -> None:
+        row = self.current
+        if row is None:
+            return
+        if row.id in self.marks:
+            del self.marks[row.id]
+        else:
+            self.marks[row.id] = None
+        table = self.query_one("#products-table", DataTable)
+        table.update_cell(str(row.id), "mark", MARK if row.id in self.marks else " ")
+        self.query_one("#products-summary", Static).update(
+            ngettext("{n} access marked — c cancels, u undoes, D sets the end date.",
+                     "{n} accesses marked — c cancels, u undoes, D sets the end date.",
+                     len(self.marks)).format(n=len(self.marks)) if self.marks
+            else ngettext("{n} access — enter edits, t switches the tariff.",
+                          "{n} accesses — enter edits, t switches the tariff.",
+                          len(self.rows)).format(n=len(self.rows)))
+        self.refresh_bindings()
+
+    def _targets(self) -> tuple[list[int], int | None]:
+        """The marked accesses, else the one under the cursor (with its version)."""
+        if self.marks:
+            return list(self.marks), None
+        row = self.current
+        return ([row.id], row.version) if row is not None else ([], None)
+
+    def _done(self, *_args) -> None:
+        self.marks = {}
+        self.load()
+
+    def action_cancel_access(self) -> None:
+        from console.screens.access_status import open_cancel
+
+        ids, version = self._targets()
+        open_cancel(self, self.ctx, ids, on_done=self._done, version=version)
+
+    def action_undo_cancel(self) -> None:
+        from console.screens.access_status import open_undo
+
+        ids, version = self._targets()
+        open_undo(self, self.ctx, ids, on_done=self._done, version=version)
+
+    def action_set_end(self) -> None:
+        from console.screens.access_status import open_set_end
+
+        ids, version = self._targets()
+        open_set_end(self, self.ctx, ids, on_done=self._done, version=version)
