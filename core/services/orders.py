@@ -131,8 +131,10 @@ def validate_order(data: dict[str, Any]) -> OrderInput:
     try:
         return OrderInput.model_validate(data)
     except ValidationError as exc:
-        fields = field_errors(exc).fields
-        raise ValidationFailed({_FIELDS.get(k, k): v for k, v in fields.items()}) from None
+        fields = {_FIELDS.get(k, k): v for k, v in field_errors(exc).fields.items()}
+        if fields.get("start") == _("Invalid value."):
+            fields["start"] = _("Enter a date such as 2026-12-01 or 2026-12-01T09:00.")
+        raise ValidationFailed(fields) from None
 
 
 def _offer(session: Session, inp: OrderInput) -> Offer:

@@ -226,6 +226,9 @@ def test_bad_input_names_the_field_and_writes_nothing(db, admin):
         with pytest.raises(ValidationFailed) as exc:
             orders.create_order(admin, data, now=AT)
         assert field in exc.value.fields, (data, exc.value.fields)
+    with pytest.raises(ValidationFailed) as exc:
+        orders.create_order(admin, {"contact_id": cid, "offer": handle, "start": "now"})
+    assert exc.value.fields["start"].startswith("Enter a date such as")
     assert _counts(db) == (0, 0, 0)
     with pytest.raises(NotFound):
         orders.pay_order(admin, 42)
