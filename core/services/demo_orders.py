@@ -172,6 +172,10 @@ def generate_orders(ctx: ServiceContext, count: int, *, now: datetime | None = N
     with ctx.db.transaction() as session:
         audit.record(session, ctx, "order", "*", "generate_demo", None, {"count": count},
                      at=now)
+    if sqlite and bulk:
+        with ctx.db.engine.connect() as conn:  # planner statistics for the new rows
+            conn.exec_driver_sql("ANALYZE orders")
+            conn.commit()
     return _order_count(ctx)
 
 

@@ -66,7 +66,7 @@ from core.schemas.orders import Order as OrderOut
 from core.schemas.orders import OrderLine as LineOut
 from core.schemas.orders import OrderPayment as PaymentOut
 from core.schemas.subscriptions import InvoicePreview, InvoicePreviewLine
-from core.services import _uow, accesses, catalogue, subscriptions
+from core.services import _uow, accesses, audit, catalogue, subscriptions
 from core.services.context import READ, ServiceContext, require
 from core.services.invoices import mark_paid_in
 from core.services.plans import plan_terms
@@ -111,6 +111,17 @@ def _snapshot(o: Order) -> dict[str, Any]:
             "refunded_at": iso(o.refunded_at), "comment": o.comment}
 
 
+def _contact_trail(session: Session, ctx: ServiceContext, order: Order, action: str,
+                   now: datetime) -> None:
+    """A line in the contact's own history (the card's History tab): which order, what."""
+    line = _line(session, order)
+    offer = session.get(Offer, line.offer_id) if line else None
+    audit.record(session, ctx, "contact", order.contact_id, f"order_{action}", None,
+                 {"order": order.number, "offer": offer.handle if offer else None,
+                  "status": order.status, "total": order.total, "currency": order.currency},
+                 at=now)
+
+
 # -- input -----------------------------------------------------------------------------------
 
 
@@ -119,8 +130,10 @@ def validate_order(data: dict[str, Any]) -> OrderInput:
     try:
         return OrderInput.model_validate(data)
     except ValidationError as exc:
-        fields = field_errors(exc).fields
-        raise ValidationFailed({_FIELDS.get(k, k): v for k, v in fields.items()}) from None
+        fields = {_FIELDS.get(k, k): v for k, v in field_errors(exc).fields.items()}
+        if fields.get("start") == _("Invalid value."):
+            fields["start"] = _("Enter a date such as 2026-12-01 or 2026-12-01T09:00.")
+        raise ValidationFailed(fields) from None
 
 
 def _offer(session: Session, inp: OrderInput) -> Offer:
@@ -363,6 +376,7 @@ def create_order(ctx: ServiceContext, data: dict[str, Any], *, now: datetime | N
             made, subs = _fulfil(session, ctx, order, now)
         _uow.save(session, ctx, KIND, order, "create", None, _snapshot(order), now=now,
                   extra={"accesses": [a.id for a in made], "subscriptions": [s.id for s in subs]})
+        _contact_trail(session, ctx, order, "create", now)
         return OrderCreated(order=_out(session, order, now), accesses=[a.id for a in made],
                             subscriptions=[s.id for s in subs])
 
@@ -415,6 +429,7 @@ def pay_order(ctx: ServiceContext, number: int, *, at: datetime | None = None,
         made, subs = _fulfil(session, ctx, order, at)
         _uow.save(session, ctx, KIND, order, "pay", before, _snapshot(order), now=at,
                   extra={"accesses": [a.id for a in made], "subscriptions": [s.id for s in subs]})
+        _contact_trail(session, ctx, order, "pay", at)
         return OrderCreated(order=_out(session, order, at), accesses=[a.id for a in made],
                             subscriptions=[s.id for s in subs])
 
@@ -492,6 +507,7 @@ def _end_action(ctx: ServiceContext, number: int, action: str, at: datetime | No
         _uow.save(session, ctx, KIND, order, action, before, _snapshot(order), now=at,
                   extra={"accesses_ended": [a.id for a in ended],
                          "subscriptions_cancelled": subs})
+        _contact_trail(session, ctx, order, action, at)
         return _out(session, order, at)
 
 

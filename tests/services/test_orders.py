@@ -52,6 +52,11 @@ def test_one_time_paid_creates_order_and_access_with_vat_inside_the_price(db, ad
         access = s.get(Access, made.accesses[0])
         assert access.starts_at == AT and access.order_id == o.id
         assert access.ends_at == berlin(2026, 4, 13, 10)  # 30 days, same local time
+    from core.services.contacts import contact_history
+
+    (trail, *_rest) = contact_history(admin, cid)  # the card's History tab shows the order
+    assert (trail.action, trail.after["order"], trail.after["offer"]) == (
+        "order_create", 1, handle)
     assert o.allowed_actions["pay"] and o.allowed_actions["cancel"] is None
     assert o.allowed_actions["refund"] is None and o.allowed_actions["edit_access"] is None
     # the next order gets the next number
@@ -221,6 +226,9 @@ def test_bad_input_names_the_field_and_writes_nothing(db, admin):
         with pytest.raises(ValidationFailed) as exc:
             orders.create_order(admin, data, now=AT)
         assert field in exc.value.fields, (data, exc.value.fields)
+    with pytest.raises(ValidationFailed) as exc:
+        orders.create_order(admin, {"contact_id": cid, "offer": handle, "start": "now"})
+    assert exc.value.fields["start"].startswith("Enter a date such as")
     assert _counts(db) == (0, 0, 0)
     with pytest.raises(NotFound):
         orders.pay_order(admin, 42)

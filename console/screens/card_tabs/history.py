@@ -15,11 +15,17 @@ ACTION_LABELS = {"create": N_("created"), "update": N_("edited"), "delete": N_("
                  "lock": N_("locked"), "unlock": N_("unlocked"), "cancel": N_("cancelled"),
                  "undo_cancel": N_("cancellation withdrawn"), "set_end": N_("end date set"),
                  "status": N_("status changed"), "end": N_("ended")}
+# What an order did, recorded on the contact too (core/services/orders.py).
+ORDER_LABELS = {"order_create": N_("order {order} created ({offer}, {status})"),
+                "order_pay": N_("order {order} paid ({offer})"),
+                "order_cancel": N_("order {order} cancelled ({offer})"),
+                "order_refund": N_("order {order} refunded ({offer})")}
 
 
-class Tab(CardTab):
+class HistoryTab(CardTab):
+    # Not named `Tab`: Textual's own `Tab` selector (height 1) would squeeze the pane.
     tab_id, label, key, order = "history", N_("History"), "h", 90
-    kinds = frozenset({"contact", "access"})
+    kinds = frozenset({"contact", "access", "order"})
 
     def compose(self) -> ComposeResult:
         yield KeyTable(id="history-table", cursor_type="row", zebra_stripes=False)
@@ -58,6 +64,13 @@ class Tab(CardTab):
                 short = what if len(what) <= 46 else what[:45] + "…"
                 table.add_row(when, who, short, key=str(entry.id))
                 continue
+            if entry.action in ORDER_LABELS:
+                from console.screens.orders.labels import status_label
+
+                after = entry.after or {}
+                action = _(ORDER_LABELS[entry.action]).format(
+                    order=after.get("order", "?"), offer=after.get("offer") or "",
+                    status=status_label(after.get("status", "")))
             if entry.action != "update":
                 table.add_row(when, who, action, key=str(entry.id))
                 continue
@@ -88,3 +101,6 @@ def _access_detail(entry) -> str:
 
             parts.append(format_short_datetime(datetime.fromisoformat(after[key])))
     return ", ".join(parts)
+
+
+Tab = HistoryTab  # the name console/screens/card_tabs/__init__.py looks for

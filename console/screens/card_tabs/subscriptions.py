@@ -12,7 +12,8 @@ from core.i18n import N_, _, format_short_date
 from core.services import subscriptions as subscription_service
 
 
-class Tab(CardTab):
+class SubscriptionsTab(CardTab):
+    # Not named `Tab`: Textual's own `Tab` selector (height 1) would squeeze the pane.
     tab_id, label, key, order = "subscriptions", N_("Subscriptions"), "s", 20
     kinds = frozenset({"subscription", "invoice", "plan"})
 
@@ -51,3 +52,6 @@ class Tab(CardTab):
         if event.row_key.value is not None:
             event.stop()
             self.screen.open_subscription(int(event.row_key.value))
+
+
+Tab = SubscriptionsTab  # the name console/screens/card_tabs/__init__.py looks for
