@@ -4,7 +4,6 @@ created. Which actions are possible is the order's `allowed_actions` (core/rules
 
 from __future__ import annotations
 
-import importlib
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -25,7 +24,6 @@ from core.services.context import ServiceContext
 
 # The access editor (the order editor with its lesson preview) as "module:Class", constructed
 # with (ctx, access_id). Set by the module that provides it; None: not available yet.
-ACCESS_EDITOR: str | None = None
 
 # The screen's keys → the actions of the order transition table.
 STATE_ACTIONS = {"pay": "pay", "cancel_order": "cancel", "refund": "refund",
@@ -217,12 +215,7 @@ class OrderScreen(Screen):
             self.open_access_editor(self.order.accesses[0])
 
     def open_access_editor(self, access_id: int) -> None:
-        """Push the access editor registered in ACCESS_EDITOR for `access_id`; say so when
-        none is registered yet."""
-        if ACCESS_EDITOR is None:
-            self.notify(_("The access editor is not available in this version."),
-                        severity="warning")
-            return
-        module, cls = ACCESS_EDITOR.split(":")
-        screen = getattr(importlib.import_module(module), cls)(self.ctx, access_id)
-        self.app.push_screen(screen)
+        """The order editor of the order's access (console/screens/accesses/editor.py)."""
+        from console.screens.accesses.editor import open_access_editor
+
+        open_access_editor(self, self.ctx, access_id)
