@@ -18,7 +18,7 @@ STATUSES = {"leader": N_("leads"), "active": N_("active"), "leaving": N_("leavin
 
 
 class Tab(CardTab):
-    tab_id, label, key, order = "groups", N_("Groups"), "m", 30
+    tab_id, label, key, order = "groups", N_("Groups"), "m", 50
     kinds = frozenset({"group", "setting"})
 
     def compose(self) -> ComposeResult:

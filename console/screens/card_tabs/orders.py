@@ -19,7 +19,7 @@ SHOWN = 200  # the newest orders of one contact; the orders area has them all
 class OrdersTab(CardTab):
     # Not named `Tab`: Textual's own `Tab` type selector (the tab bar's, height 1) would
     # match a class of that name and squeeze the pane to one line.
-    tab_id, label, key, order = "orders", N_("Orders"), "r", 40
+    tab_id, label, key, order = "orders", N_("Orders"), "r", 30
     kinds = frozenset({"order"})
     DEFAULT_CSS = "OrdersTab #orders-table { height: 1fr; }"
 

@@ -42,7 +42,7 @@ def open_text(row) -> str:
 
 
 class Tab(CardTab):
-    tab_id, label, key, order = "products", N_("Products"), "p", 30
+    tab_id, label, key, order = "products", N_("Products"), "p", 20
     kinds = frozenset({"access", "subscription", "order"})
     DEFAULT_CSS = """
     Tab#tab-products { height: 1fr; }

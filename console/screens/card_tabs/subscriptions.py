@@ -14,7 +14,7 @@ from core.services import subscriptions as subscription_service
 
 class SubscriptionsTab(CardTab):
     # Not named `Tab`: Textual's own `Tab` selector (height 1) would squeeze the pane.
-    tab_id, label, key, order = "subscriptions", N_("Subscriptions"), "s", 20
+    tab_id, label, key, order = "subscriptions", N_("Subscriptions"), "s", 40
     kinds = frozenset({"subscription", "invoice", "plan"})
 
     def compose(self) -> ComposeResult:

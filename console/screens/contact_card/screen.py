@@ -60,7 +60,7 @@ class ContactCard(Screen):
         tabs = tab_classes()
         with TabbedContent(id="card-tabs", initial=tabs[0].tab_id):
             for tab in tabs:
-                with TabPane(_(tab.label) + f" \\[{tab.key}]", id=tab.tab_id):
+                with TabPane(f"[b]{tab.key}[/b] " + _(tab.label), id=tab.tab_id):
                     yield tab(self.ctx, self.contact_id)
         yield KontorFooter()
 
