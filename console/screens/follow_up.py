@@ -15,11 +15,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from console.calls import run_service, show_error
 from console.messages import EntityChanged
 from console.widgets.column_header import ColumnHeader
+from console.widgets.footer import KontorFooter
 from console.widgets.markable_table import MarkableTable
 from console.widgets.windowed_table import Column, WindowedTable
 from core.errors import ValidationFailed
@@ -147,7 +148,7 @@ class FollowUpScreen(Screen):
         table = MarkableTable(follow_up_columns(self.which), id="follow-up")
         yield ColumnHeader(table, id="follow-up-header")
         yield table
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Follow-up")

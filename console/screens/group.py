@@ -14,12 +14,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from console.calls import run_service, show_error
 from console.forms import FieldSpec, FormScreen
 from console.widgets.column_header import ColumnHeader
 from console.widgets.confirm import ConfirmDialog
+from console.widgets.footer import KontorFooter
 from console.widgets.lists import KeyTable
 from console.widgets.windowed_table import Column, WindowedTable
 from core.i18n import N_, _, format_money, format_short_date
@@ -306,7 +307,7 @@ class GroupScreen(Screen):
         table = WindowedTable(participant_columns(), id="group-participants")
         yield ColumnHeader(table, id="group-participants-header")
         yield table
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Group #{id}").format(id=self.group_id)

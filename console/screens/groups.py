@@ -8,11 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from console.calls import show_error
 from console.messages import EntityChanged
 from console.widgets.column_header import ColumnHeader
+from console.widgets.footer import KontorFooter
 from console.widgets.windowed_table import Column, WindowedTable
 from core.errors import ValidationFailed
 from core.i18n import _, format_number, format_short_date, ngettext
@@ -90,7 +91,7 @@ class GroupsScreen(Screen):
         table = WindowedTable(group_columns(), id="groups")
         yield ColumnHeader(table, id="groups-header")
         yield table
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Groups")

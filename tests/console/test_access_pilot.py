@@ -163,7 +163,7 @@ async def test_pause_and_extend_from_the_tab(enrolled):
         await settle(pilot)
         await open_products(pilot)
         end = accesses.get_access(ctx, 1).ends_at
-        await pilot.press("plus")
+        await pilot.press("greater_than_sign")
         await settle(pilot)
         await type_text(pilot, "14d")
         await pilot.press("ctrl+s")

@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from console.app import KontorApp
+from console.screens.accesses.editor import AccessEditorScreen
 from console.screens.orders.add_product import AddProductForm
 from console.screens.orders.area import OrdersScreen
 from console.screens.orders.order import OrderScreen
@@ -116,6 +117,11 @@ async def test_orders_area_lists_newest_first_and_filters_by_status(shop):
         await pilot.press("y")
         await settle(pilot)
         assert order.order.status == "paid" and len(order.order.accesses) == 1
-        await pilot.press("a")  # no access editor registered yet: a notification, no crash
+        await pilot.press("a")  # the order editor of the access the payment created
+        await settle(pilot)
+        editor = pilot.app.screen
+        assert isinstance(editor, AccessEditorScreen)
+        assert editor.detail.id == order.order.accesses[0]
+        await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, OrderScreen)

@@ -26,7 +26,7 @@ def course_access(snapshot_db, frozen_clock):
 
     ctx = sign_in(snapshot_db, "alice")
     with snapshot_db.transaction() as s:
-        offer = product_with_offer(s, lessons=0, template={
+        offer = product_with_offer(s, handle="pilates", lessons=0, template={
             "release": "delays", "checkpoints": True, "review": "curator",
             "duration": {"length": 3, "unit": "months"}})
         for i, d in enumerate((0, 2, 7, 9, 14, 21), start=1):

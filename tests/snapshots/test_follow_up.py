@@ -23,7 +23,7 @@ def follow_app(theme, snapshot_db, frozen_clock):
 
     ctx = sign_in(snapshot_db, "alice")
     with snapshot_db.transaction() as s:
-        offer = product_with_offer(s, handle="yoga", template={})
+        offer = product_with_offer(s, handle="pilates", template={})
         ids = [accesses.grant(s, ctx, contact_id=cid, offer=offer,
                               starts_at=FROZEN - timedelta(days=30)).id
                for cid in (1, 2, 3, 4, 5)]

@@ -9,13 +9,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from console.calls import run_service, show_error
 from console.messages import EntityChanged
 from console.widgets.catalogue_picker import kind_label, offer_price_text, payment_label
 from console.widgets.column_header import ColumnHeader
 from console.widgets.confirm import ConfirmDialog
+from console.widgets.footer import KontorFooter
 from console.widgets.windowed_table import Column, WindowedTable
 from core.i18n import _, format_number, ngettext
 from core.schemas.catalogue import Product
@@ -103,7 +104,7 @@ class ProductScreen(Screen):
         table = WindowedTable(offer_columns(), id="offers")
         yield ColumnHeader(table, id="offers-header")
         yield table
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Product")

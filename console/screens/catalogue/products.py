@@ -8,12 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from console.calls import run_service, show_error
 from console.messages import EntityChanged
 from console.widgets.catalogue_picker import kind_label
 from console.widgets.column_header import ColumnHeader
+from console.widgets.footer import KontorFooter
 from console.widgets.windowed_table import Column, WindowedTable
 from core.i18n import _, format_number, ngettext
 from core.schemas.common import Window
@@ -83,7 +84,7 @@ class CatalogueScreen(Screen):
         table = WindowedTable(product_columns(), id="products")
         yield ColumnHeader(table, id="products-header")
         yield table
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Catalogue")

@@ -7,12 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from console.calls import show_error
 from console.messages import EntityChanged
 from console.screens.orders.labels import status_label
 from console.widgets.column_header import ColumnHeader
+from console.widgets.footer import KontorFooter
 from console.widgets.windowed_table import Column, WindowedTable
 from core.i18n import _, format_money, format_number, format_short_date, ngettext
 from core.schemas.common import Window
@@ -80,7 +81,7 @@ class OrdersScreen(Screen):
         table = WindowedTable(order_columns(), id="orders")
         yield ColumnHeader(table, id="orders-header")
         yield table
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Orders")

@@ -4,12 +4,11 @@ created. Which actions are possible is the order's `allowed_actions` (core/rules
 
 from __future__ import annotations
 
-
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from console.calls import run_service, show_error
 from console.messages import EntityChanged
@@ -17,6 +16,7 @@ from console.screens.orders.labels import payment_kind_label, payment_type_label
 from console.screens.orders.preview import end_preview_lines, order_preview_lines
 from console.widgets.clipboard import copy_to_clipboard
 from console.widgets.confirm import ConfirmDialog
+from console.widgets.footer import KontorFooter
 from console.widgets.lists import KeyTable
 from core.i18n import _, format_money, format_short_date, format_short_datetime
 from core.services import orders as order_service
@@ -65,7 +65,7 @@ class OrderScreen(Screen):
         yield KeyTable(id="order-lines", cursor_type="row", show_cursor=False)
         yield Static(_("Payments"), classes="order-caption")
         yield KeyTable(id="order-payments", cursor_type="row")
-        yield Footer()
+        yield KontorFooter()
 
     def on_mount(self) -> None:
         self.title = _("Order {number}").format(number=self.number)
