@@ -87,7 +87,7 @@ class Tab(CardTab):
         table.add_column(_("Status"), key="status", width=11)
         table.add_column(_("Start"), key="start", width=10)
         table.add_column(_("End"), key="end", width=10)
-        table.add_column(_("Open"), key="lessons", width=9)
+        table.add_column(_("Opened"), key="lessons", width=9)
         super().on_mount()
 
     def load(self) -> None:
