@@ -30,6 +30,7 @@ BENCHMARKS = [
     ("access_bulk.py", ["--contacts", "20000", "--accesses", "40000", "--rounds", "5"]),
     ("groups.py", ["--groups", "5000", "--participants", "50000", "--big", "2000",
                    "--contacts", "10000", "--rounds", "5", "--seconds", "3"]),
+    ("contact_card.py", ["--contacts", "20000", "--orders", "40000", "--cards", "50"]),
 ]
 
 
@@ -40,7 +41,7 @@ def main(argv: list[str]) -> int:
         for script, small in BENCHMARKS:
             args = [] if full else list(small)
             if script in ("contacts.py", "plan_list.py", "startup.py", "orders.py",
-                          "access_bulk.py", "groups.py"):
+                          "access_bulk.py", "groups.py", "contact_card.py"):
                 args += ["--db", os.path.join(tmp, script.replace(".py", ".db"))]
             started = time.perf_counter()
             r = subprocess.run([sys.executable, str(HERE / script), *args],
