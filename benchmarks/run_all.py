@@ -25,6 +25,7 @@ BENCHMARKS = [
     ("lesson_preview.py", ["--rounds", "500"]),
     ("startup.py", ["--contacts", "20000", "--rounds", "1"]),
     ("plan_form.py", ["--rounds", "1"]),
+    ("catalogue.py", ["--products", "50", "--offers", "500", "--rounds", "20"]),
 ]
 
 
