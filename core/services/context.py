@@ -18,7 +18,7 @@ AGENT_PERMISSIONS = frozenset({
     "subscriptions.write",
 })
 ADMIN_PERMISSIONS = AGENT_PERMISSIONS | {"operators.write", "plans.write", "settings.write",
-                                         "catalogue.write"}
+                                         "catalogue.write", "contacts.lock"}
 PERMISSIONS = {
     "viewer": frozenset({READ}),
     "agent": AGENT_PERMISSIONS,
