@@ -31,6 +31,7 @@ BENCHMARKS = [
     ("groups.py", ["--groups", "5000", "--participants", "50000", "--big", "2000",
                    "--contacts", "10000", "--rounds", "5", "--seconds", "3"]),
     ("contact_card.py", ["--contacts", "20000", "--orders", "40000", "--cards", "50"]),
+    ("catalogue.py", ["--products", "50", "--offers", "500", "--rounds", "20"]),
 ]
 
 

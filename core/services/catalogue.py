@@ -197,9 +197,11 @@ def _lesson_doc(lesson) -> dict[str, Any]:
 
 def _product_doc(session: Session, p: Product) -> dict[str, Any]:
     """The document form (export, audit snapshot, the no-change comparison)."""
+    rows = session.execute(select(Lesson.key, *[getattr(Lesson, f) for f in LESSON_FIELDS])
+                           .where(Lesson.product_id == p.id).order_by(Lesson.position))
     return {"handle": p.handle, "name": p.name, "kind": p.kind, "description": p.description,
-            "bundle_of": _bundle_of(session, p.id),
-            "lessons": [_lesson_doc(x) for x in _lessons(session, p.id)]}
+            "bundle_of": _bundle_of(session, p.id) if p.is_bundle else [],
+            "lessons": [_lesson_doc(x) for x in rows]}
 
 
 def _product_out(session: Session, ctx: ServiceContext, p: Product) -> ProductOut:
@@ -1117,7 +1119,8 @@ def import_catalogue_in(session: Session, actor: ServiceContext | str, payload: 
                                                   "unarchive it first.").format(
                                                       handle=p.inp.handle)
             elif row is not None:
-                removed = {x.key for x in _lessons(session, row.id)} - set(p.keys)
+                removed = set(session.scalars(select(Lesson.key).where(
+                    Lesson.product_id == row.id))) - set(p.keys)
                 why = _removed_key_users(session, row, removed, doc_offer_handles)
                 if why:
                     errors[f"{prefix}lessons"] = why
@@ -1183,6 +1186,9 @@ def import_catalogue_in(session: Session, actor: ServiceContext | str, payload: 
                 audit.record(session, actor, "offer", row.id, "create", None,
                              _offer_doc(row, o.product, keys), at=now)
                 report.created.append(f"offer:{o.handle}")
+                continue
+            if _offer_fields(row) == cols:  # the common case of a re-import: no queries
+                report.unchanged.append(f"offer:{o.handle}")
                 continue
             product = session.get(Product, row.product_id)
             before = _offer_doc(row, product.handle,

@@ -418,3 +418,18 @@ def test_an_export_with_archived_records_imports_as_a_no_op_but_no_change(admin)
     with pytest.raises(ValidationFailed) as exc:
         cat.import_catalogue(admin, doc)
     assert {"products[0].handle", "offers[0].handle"} <= set(exc.value.fields)
+
+
+def test_an_access_is_granted_from_an_offer_whose_template_names_lessons_by_key(admin, db):
+    from core.models import Offer as OfferRow
+    from core.services.accesses import grant
+    from core.services.contacts import create_contact
+
+    contact = create_contact(admin, {"name": "Giulia Rossi", "email": "giulia@example.it"})
+    cat.create_product(admin, course(n=3))
+    o = cat.create_offer(admin, one_time(template={
+        "open_lessons": {"only": [1, 3]}, "duration": {"length": 30, "unit": "days"}}))
+    with db.transaction() as session:
+        access = grant(session, admin, contact_id=contact.id,
+                       offer=session.get(OfferRow, o.id), starts_at=AT)
+        assert access.ends_at is not None

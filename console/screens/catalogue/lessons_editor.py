@@ -190,8 +190,9 @@ class LessonForm(FormScreen):
         if self.lesson is None:
             return _("New lesson {n}").format(n=self.position)
         key = self.lesson.get("key")
-        return _("Lesson {n}").format(n=self.position) + (
-            f" · {_('key')} {escape(key)}" if key else "")
+        if key:
+            return _("Lesson {n} · key {key}").format(n=self.position, key=escape(key))
+        return _("Lesson {n}").format(n=self.position)
 
     def fields(self) -> list[FieldSpec]:
         return [FieldSpec("title", _("Title"), max_length=200),
