@@ -61,4 +61,5 @@ async def test_card_help_gives_next_tab_its_key(admin_app):
         assert rows["Next tab"] == "]" and rows["Previous tab"] == "["
         assert rows["History"] == "h" and rows["Edit this contact"] == "e"
         text = str(pilot.app.screen.query_one("#help Static").render())
-        assert "1 Contacts · 2 Plans · 5 Subscriptions · 9 Operators" in text
+        assert "1 Contacts · 2 Plans · 5 Subscriptions · 7 Follow-up · 9 Operators" in text
+        assert rows["Lock this contact (no content from any access) or lift the lock"] == "L"
