@@ -130,6 +130,13 @@ def get_status(ctx: ServiceContext, access_id: int, *, at: datetime | None = Non
                            bool(setting(session, "overdue_keeps_access")))
 
 
+# What a status needs (the card reads 200 accesses without their templates).
+_STATUS_COLUMNS = (Access.id, Access.contact_id, Access.product_id, Access.subscription_id,
+                   Access.starts_at, Access.ends_at, Access.pending_cancellation_at,
+                   Access.cancelled_at, Access.deleted_at, Access.pauses,
+                   Access.replaced_by_id, Access.row_version)
+
+
 def contact_statuses(ctx: ServiceContext, contact_id: int, *, at: datetime | None = None,
                      limit: int = 1000) -> list[AccessStatus]:
     """Every access of a contact (oldest first) with its status at `at`: what the card shows.
@@ -137,8 +144,11 @@ def contact_statuses(ctx: ServiceContext, contact_id: int, *, at: datetime | Non
     at = _moment(at)
     with ctx.db.reading() as session:
         require(session, ctx, READ)
-        rows = list(session.scalars(select(Access).where(Access.contact_id == contact_id)
-                                    .order_by(Access.id).limit(limit)))
+        from sqlalchemy.orm import load_only
+
+        rows = list(session.scalars(
+            select(Access).options(load_only(*_STATUS_COLUMNS))
+            .where(Access.contact_id == contact_id).order_by(Access.id).limit(limit)))
         facts = gather(session, rows, at)
         pids = sorted({a.product_id for a in rows})
         products: dict[int, Product] = {}

@@ -63,3 +63,4 @@ async def test_card_help_gives_next_tab_its_key(admin_app):
         text = str(pilot.app.screen.query_one("#help Static").render())
         assert ("1 Contacts · 2 Plans · 3 Catalogue · 4 Orders · 5 Subscriptions · 6 Groups · "
                 "7 Follow-up · 9 Operators") in text
+        assert rows["Lock this contact (no content from any access) or lift the lock"] == "L"
