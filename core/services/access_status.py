@@ -43,8 +43,8 @@ from core.schemas.access_status import (AccessStatus, BulkStatusPreview, CancelP
 from core.schemas.common import Window
 from core.services import _bulk, _uow, audit
 from core.services import subscriptions as subs
-from core.services.accesses import (KIND, Facts, gather, in_batches, snapshot,
-                                     status_with, sub_cancelled)
+from core.services.accesses import (KIND, Facts, action_facts, gather, in_batches,
+                                     snapshot, status_with, sub_cancelled)
 from core.services.context import READ, ServiceContext, require
 from core.services.settings import setting
 
@@ -68,19 +68,8 @@ def _pending_at(access: Access, facts: Facts) -> datetime | None:
     return None
 
 
-def _pause_planned(access: Access, at: datetime) -> bool:
-    for pause in access.pauses or ():
-        start = pause.get("from")
-        start = datetime.fromisoformat(start) if isinstance(start, str) else start
-        if start is not None and start > at:
-            return True
-    return False
-
-
 def _allowed(access: Access, state: str, at: datetime) -> dict[str, str | None]:
-    return rules.allowed_actions(state, deleted=access.deleted_at is not None
-                                 or access.replaced_by_id is not None,
-                                 pause_planned=_pause_planned(access, at))
+    return rules.allowed_actions(state, **action_facts(access, at))
 
 
 def _sub_state(sub: Subscription, at: datetime) -> str:

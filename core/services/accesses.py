@@ -410,9 +410,14 @@ def _state(access: Access, at: datetime, facts: Facts | None = None
     transition table takes."""
     if facts is None:
         facts = gather(object_session(access), [access], at)[access.id]
-    flags = {"deleted": access.deleted_at is not None or access.replaced_by_id is not None,
-             "pause_planned": _planned_pause(access, at) is not None}
-    return status_with(access, facts, at), flags
+    return status_with(access, facts, at), action_facts(access, at)
+
+
+def action_facts(access: Access, at: datetime) -> dict[str, bool]:
+    """The facts the transition table takes besides the status: deleted (or replaced by a
+    tariff switch), a pause planned to start later."""
+    return {"deleted": access.deleted_at is not None or access.replaced_by_id is not None,
+            "pause_planned": _planned_pause(access, at) is not None}
 
 
 def _row(access: Access, product: Product, offer: Offer, moment: datetime,
