@@ -7,11 +7,10 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
 from console.calls import show_error
-from console.messages import EntityChanged
+from console.screens.search_list import SearchListScreen
 from console.widgets.column_header import ColumnHeader
 from console.widgets.footer import KontorFooter
 from console.widgets.windowed_table import Column, WindowedTable
@@ -63,7 +62,8 @@ class _Source(GroupSource):
         return [ShownGroup(r) for r in super().fetch(window)]
 
 
-class GroupsScreen(Screen):
+class GroupsScreen(SearchListScreen):
+    REFRESH_KINDS = ("group", "setting", "subscription")
     BINDINGS = [
         Binding("slash", "search", _("Search"),
                 tooltip=_("Filter: product:HANDLE leader:EMAIL full over nosub")),
@@ -108,56 +108,15 @@ class GroupsScreen(Screen):
         except ValidationFailed as exc:
             show_error(self, exc)
             return
-        self.filter_text = text
-        search = self.query_one("#search", Input)
-        if search.value != text:
-            search.value = text
-        self.query_one("#status", Static).update(_("Counting…"))
-        self.query_one(WindowedTable).set_source(_Source(self.ctx, filters))
+        self.show_source(text, _Source(self.ctx, filters))
 
     def action_toggle(self, word: str) -> None:
         words = self.filter_text.split()
         words = [w for w in words if w != word] if word in words else [*words, word]
         self.apply_filter(" ".join(words))
 
-    @on(Input.Submitted, "#search")
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.apply_filter(event.value.strip())
-        self.query_one(WindowedTable).focus()
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    def action_clear_search(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.has_focus:
-            self.query_one(WindowedTable).focus()
-        elif search.value:
-            self.apply_filter("")
-
-    def action_reload(self) -> None:
-        self.query_one(WindowedTable).refresh_data()
-
-    def on_entity_changed(self, event: EntityChanged) -> None:
-        if event.kind in ("group", "setting", "subscription"):
-            self.action_reload()
-
-    @on(WindowedTable.Loaded)
-    @on(WindowedTable.CursorMoved)
-    def _status(self, event) -> None:
-        self.call_after_refresh(self.query_one(ColumnHeader).refresh)
-        table = self.query_one(WindowedTable)
-        if not table.counted:
-            return
-        total = table.total or 0
-        text = ngettext("{n} group", "{n} groups", total).format(n=format_number(total))
-        if self.filter_text:
-            text += " · " + self.filter_text
-        self.query_one("#status", Static).update(text)
-
-    @on(WindowedTable.Failed)
-    def _failed(self, event: WindowedTable.Failed) -> None:
-        show_error(self, event.error)
+    def count_text(self, total: int) -> str:
+        return ngettext("{n} group", "{n} groups", total).format(n=format_number(total))
 
     @on(WindowedTable.Activated)
     def _open(self, event: WindowedTable.Activated) -> None:

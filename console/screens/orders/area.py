@@ -6,12 +6,10 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
-from console.calls import show_error
-from console.messages import EntityChanged
 from console.screens.orders.labels import status_label
+from console.screens.search_list import SearchListScreen
 from console.widgets.column_header import ColumnHeader
 from console.widgets.footer import KontorFooter
 from console.widgets.windowed_table import Column, WindowedTable
@@ -56,7 +54,8 @@ def order_columns() -> list[Column]:
     ]
 
 
-class OrdersScreen(Screen):
+class OrdersScreen(SearchListScreen):
+    REFRESH_KINDS = ("order", "contact")
     BINDINGS = [
         Binding("slash", "search", _("Search"),
                 tooltip=_("Filter: 42, status:paid, product:HANDLE, contact:EMAIL, "
@@ -102,51 +101,10 @@ class OrdersScreen(Screen):
                     exclusive=True)
 
     def _filtered(self, text: str, f) -> None:
-        self.filter_text = text
-        search = self.query_one("#search", Input)
-        if search.value != text:
-            search.value = text
-        self.query_one("#status", Static).update(_("Counting…"))
-        self.query_one(WindowedTable).set_source(OrderSource(self.ctx, f))
+        self.show_source(text, OrderSource(self.ctx, f))
 
-    @on(Input.Submitted, "#search")
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.apply_filter(event.value.strip())
-        self.query_one(WindowedTable).focus()
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
-
-    def action_clear_search(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.has_focus:
-            self.query_one(WindowedTable).focus()
-        elif search.value:
-            self.apply_filter("")
-
-    def action_reload(self) -> None:
-        self.query_one(WindowedTable).refresh_data()
-
-    def on_entity_changed(self, event: EntityChanged) -> None:
-        if event.kind in ("order", "contact"):
-            self.action_reload()
-
-    @on(WindowedTable.Loaded)
-    @on(WindowedTable.CursorMoved)
-    def _status(self, event) -> None:
-        self.call_after_refresh(self.query_one(ColumnHeader).refresh)
-        table = self.query_one(WindowedTable)
-        if not table.counted:
-            return
-        total = table.total or 0
-        text = ngettext("{n} order", "{n} orders", total).format(n=format_number(total))
-        if self.filter_text:
-            text += " · " + self.filter_text
-        self.query_one("#status", Static).update(text)
-
-    @on(WindowedTable.Failed)
-    def _failed(self, event: WindowedTable.Failed) -> None:
-        show_error(self, event.error)
+    def count_text(self, total: int) -> str:
+        return ngettext("{n} order", "{n} orders", total).format(n=format_number(total))
 
     @on(WindowedTable.Activated)
     def _open(self, event: WindowedTable.Activated) -> None:
