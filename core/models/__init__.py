@@ -20,11 +20,11 @@ from core.models.views import OperatorPreference, SavedView  # noqa: E402
 __all__ += ["OperatorPreference", "SavedView"]
 
 from core.models.catalogue import BundleItem, Lesson, Offer, Product  # noqa: E402
-from core.models.orders import Order, OrderLine, OrderPayment  # noqa: E402
+from core.models.orders import Order, OrderCount, OrderLine, OrderPayment  # noqa: E402
 from core.models.accesses import Access  # noqa: E402
 
-__all__ += ["Access", "BundleItem", "Lesson", "Offer", "Order", "OrderLine", "OrderPayment",
-            "Product"]
+__all__ += ["Access", "BundleItem", "Lesson", "Offer", "Order", "OrderCount", "OrderLine",
+            "OrderPayment", "Product"]
 
 from core.models.groups import Group, GroupMember, GroupPurchase  # noqa: E402
 

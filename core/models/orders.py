@@ -55,6 +55,18 @@ class Order(Base):
     )
 
 
+class OrderCount(Base):
+    """How many orders have a status and a product (`product_key`, 0 for none). Kept exact by
+    database triggers (migration 0013), never written by the services: the orders list's
+    count for a status and/or product filter is a sum over these rows."""
+
+    __tablename__ = "order_counts"
+
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    product_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
 class OrderLine(Base):
     """One line of an order: offer, quantity, unit price, VAT, total (minor units)."""
 

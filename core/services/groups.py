@@ -63,7 +63,7 @@ from core.schemas.groups import (
     TargetInput,
 )
 from core.schemas.groups import Group as GroupOut
-from core.services import _uow, accesses, audit, catalogue, contacts, subscriptions
+from core.services import _uow, accesses, audit, catalogue, contacts, orders, subscriptions
 from core.services.context import READ, ServiceContext, require
 from core.services.plan_catalogue import per_period_text
 from core.services.settings import setting
@@ -156,10 +156,6 @@ def _vat(session: Session, offer: Offer) -> Decimal:
     return Decimal(setting(session, "default_vat"))
 
 
-def _next_order_number(session: Session) -> int:
-    return (session.scalar(select(func.max(Order.number))) or 0) + 1
-
-
 # -- the purchase (the orders service can take this over) ------------------------------------
 
 
@@ -171,7 +167,7 @@ def _purchase(session: Session, ctx: ServiceContext, *, group: Group, offer: Off
     subscriptions service (its first invoice is the order's payment). Returns the
     GroupPurchase row. Inside the caller's transaction; the caller checks the role."""
     zone = accesses.account_zone(session)
-    order = Order(number=_next_order_number(session), contact_id=contact_id, ordered_at=at,
+    order = Order(number=orders.take_order_number(session), contact_id=contact_id, ordered_at=at,
                   status="paid", payment=offer.payment, currency=offer.currency,
                   product_id=offer.product_id, paid_at=at, created_at=at, updated_at=at,
                   updated_by=ctx.operator, comment="")

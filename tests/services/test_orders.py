@@ -284,3 +284,59 @@ def test_search_offers_by_product_or_offer_words(db, admin):
     first = orders.search_offers(admin, "", Window(limit=1))
     assert [o.handle for o in orders.search_offers(admin, "", Window(after=first[0].key))] \
         == ["yoga-one_time"]
+
+
+def _stored_counts(db) -> dict:
+    from core.models import OrderCount
+
+    with db.reading() as s:
+        kept = {(c.status, c.product_key): c.n for c in s.scalars(select(OrderCount))
+                if c.n}
+        actual = {(st, pid or 0): n for st, pid, n in s.execute(
+            select(Order.status, Order.product_id, func.count()).group_by(
+                Order.status, Order.product_id))}
+    return kept, actual
+
+
+def test_the_count_table_follows_every_write_even_in_plain_sql(db, admin):
+    """order_counts (migration 0013's triggers) stays equal to counting the orders: after
+    create, pay, cancel, refund, and after writes made in SQL behind the services' back."""
+    from sqlalchemy import delete, update
+
+    h1 = _offer(db, handle="yoga", price=4900)
+    h2 = _offer(db, handle="pilates", price=5900)
+    a = contact(admin)
+    for day in range(1, 7):
+        orders.create_order(admin, {"contact_id": a, "offer": h1 if day < 4 else h2,
+                                    "payment": "pending" if day % 3 == 0 else "paid"},
+                            now=berlin(2026, 3, day, 12))
+    orders.pay_order(admin, 3, at=berlin(2026, 3, 8, 9))
+    orders.cancel_order(admin, 6, at=berlin(2026, 3, 8, 9))
+    orders.refund_order(admin, 1, at=berlin(2026, 3, 9, 9))
+    kept, actual = _stored_counts(db)
+    assert kept == actual and sum(kept.values()) == 6
+    assert orders.count_orders(admin, {"status": "paid"}) == 4
+    assert orders.count_orders(admin, {"status": "cancelled"}) == 1
+    with db.reading() as s:
+        p1, p2 = (s.scalar(select(Order.product_id).where(Order.number == n)) for n in (1, 6))
+    assert orders.count_orders(admin, {"product_id": p2, "status": "cancelled"}) == 1
+    assert orders.count_orders(admin, {"product_id": p1}) == 3
+    with db.transaction() as s:  # a fix made in SQL: the triggers count it too
+        s.execute(update(Order).where(Order.number == 2).values(product_id=p2))
+        s.execute(update(Order).where(Order.number == 4).values(status="refunded"))
+        s.execute(update(Order).where(Order.number == 5).values(comment="seen"))
+        s.execute(update(Order).where(Order.number == 3).values(product_id=None))
+    kept, actual = _stored_counts(db)
+    assert kept == actual
+    assert orders.count_orders(admin, {"product_id": p1}) == 1
+    assert orders.count_orders(admin, {"status": "refunded"}) == 2
+    assert orders.count_orders(admin, {}) == 6
+    with db.transaction() as s:
+        from core.models import Access, OrderLine, OrderPayment
+
+        ids = list(s.scalars(select(Order.id).where(Order.number.in_([5, 6]))))
+        for model in (Access, OrderLine, OrderPayment):
+            s.execute(delete(model).where(model.order_id.in_(ids)))
+        s.execute(delete(Order).where(Order.id.in_(ids)))
+    kept, actual = _stored_counts(db)
+    assert kept == actual and orders.count_orders(admin, {}) == 4
