@@ -29,10 +29,12 @@ without anyone pressing a key. `status(...)` decides it, in this order:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from core import i18n
 from core.i18n import N_, _
 from core.rules import TransitionTable
 
@@ -187,8 +189,17 @@ ACTIONS = TABLE.actions
 def allowed_actions(state: str, *, deleted: bool = False,
                     pause_planned: bool = False) -> dict[str, str | None]:
     """action -> None (allowed) or the translated reason why not; facts: `deleted` (the
-    access was deleted or replaced), `pause_planned` (a pause starts later: resume cancels it)."""
-    return TABLE.allowed_actions(state, deleted=deleted, pause_planned=pause_planned)
+    access was deleted or replaced), `pause_planned` (a pause starts later: resume cancels it).
+    A fresh dict each call (callers may keep it); the answer is remembered per facts and
+    language — a card of 200 accesses asks the same few questions 200 times."""
+    return dict(_allowed_cached(state, deleted, pause_planned, i18n.language()))
+
+
+@functools.lru_cache(maxsize=256)
+def _allowed_cached(state: str, deleted: bool, pause_planned: bool, _language: str
+                    ) -> tuple[tuple[str, str | None], ...]:
+    return tuple(TABLE.allowed_actions(state, deleted=deleted, pause_planned=pause_planned)
+                 .items())
 
 
 def check(action: str, state: str, *, deleted: bool = False, pause_planned: bool = False) -> None:
