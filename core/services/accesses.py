@@ -15,10 +15,12 @@ Every state action asks core/rules/accesses.py first (TABLE.check). docs/accesse
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select
@@ -175,6 +177,15 @@ def _unit(product: Product, rows: Sequence[Any], prefix: str) -> Unit:
     return Unit(product.name, keys, specs, meta, {k: i + 1 for i, k in enumerate(keys)})
 
 
+_UNITS: WeakKeyDictionary[Any, OrderedDict[tuple[int, int], Unit]] = WeakKeyDictionary()
+_UNITS_KEPT = 1024  # products (500 of up to 300 lessons: a few MB)
+
+
+def _engine_of(session: Session) -> Any:
+    bind = session.get_bind()
+    return getattr(bind, "engine", bind)
+
+
 def product_lessons(session: Session, product_id: int) -> list[Unit]:
     """The lessons of a product in order, as LessonSpec + keys; a bundle: one unit per
     product it contains (its own lessons first, if any), keys as "handle/key"."""
@@ -190,7 +201,16 @@ def product_lessons(session: Session, product_id: int) -> list[Unit]:
             .where(Lesson.product_id == pid).order_by(Lesson.position, Lesson.id)))
 
     if not product.is_bundle:
-        return [_unit(product, lessons_of(product.id), "")]
+        # Remembered per database and product version: every write of a product's lessons
+        # goes through the catalogue service, which moves the product's row_version.
+        cache = _UNITS.setdefault(_engine_of(session), OrderedDict())
+        key = (product.id, product.row_version)
+        unit = cache.get(key)
+        if unit is None:
+            unit = cache[key] = _unit(product, lessons_of(product.id), "")
+            while len(cache) > _UNITS_KEPT:
+                cache.popitem(last=False)
+        return [unit]
     units = []
     own = lessons_of(product.id)
     if own:

@@ -194,8 +194,13 @@ def setting(session: Session, key: str) -> Any:
 
 
 def account_zone(session: Session) -> ZoneInfo:
-    """The account time zone as a ZoneInfo, inside the caller's session (one source)."""
-    return ZoneInfo(setting(session, "account_timezone"))
+    """The account time zone as a ZoneInfo, inside the caller's session (one source). Read
+    once per session (a session is one unit of work; `set_setting` has its own)."""
+    zone = session.info.get("kontor_account_zone")
+    if zone is None:
+        zone = session.info["kontor_account_zone"] = ZoneInfo(
+            setting(session, "account_timezone"))
+    return zone
 
 
 def list_settings(ctx: ServiceContext) -> list[SettingValue]:

@@ -75,6 +75,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("orders", "payment"): "copied from the offer's payment type",
     ("orders", "status"): "a constant of the orders service (core/rules/orders.py)",
     ("orders", "updated_by"): _OPERATOR,
+    ("order_counts", "status"): "copied from orders.status by the triggers of migration 0013",
     ("order_payments", "kind"): "a constant of the orders service",
     ("accesses", "status"): "a constant of core/rules/accesses.py",
     ("accesses", "end_reason"): "a constant of the service ending the access",
