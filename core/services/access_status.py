@@ -848,6 +848,11 @@ def _stale_candidates(session: Session, upto: datetime) -> list[int]:
         Access.status.in_(live), Access.ends_at <= upto)))
     ids.update(session.scalars(select(Access.id).where(
         Access.status.in_(("paused", "overdue", "pending_cancellation")))))
+    # a planned pause whose start has come (stored "active" until now): an active access
+    # with any pause is looked at; the status function decides
+    ids.update(session.scalars(select(Access.id).where(
+        Access.status == "active", Access.deleted_at.is_(None),
+        func.json_array_length(Access.pauses) > 0)))
     ids.update(session.scalars(
         select(Access.id).join(Subscription, Subscription.id == Access.subscription_id)
         .where(Subscription.state.in_(("cancelled", "expired", "pending_cancellation")),

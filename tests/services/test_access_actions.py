@@ -390,3 +390,31 @@ def test_switch_between_recurring_offers_changes_the_plan_now(db, admin):
     with db.reading() as s:
         assert s.get(Subscription, monthly.subscription_id).plan_id != plan_before
         assert s.scalar(select(func.count()).select_from(Subscription)) == 1
+
+
+def test_a_planned_pause_is_stored_by_the_billing_run_when_it_starts(db, admin):
+    """Nobody touches the access: the billing run's status step stores "paused" once the
+    planned pause has begun, and "active" again after its end (audited as system)."""
+    from core.services.access_status import persist_statuses
+
+    access_id, _contact = _course(db, admin, template={
+        "release": "delays", "duration": {"length": 30, "unit": "days"}})
+    accesses.pause_access(admin, access_id, start=berlin(2026, 3, 25, 10, 0),
+                          end=berlin(2026, 4, 1, 10, 0), at=berlin(2026, 3, 24, 8, 0))
+
+    def stored():
+        with db.reading() as s:
+            return s.get(Access, access_id).status
+
+    assert persist_statuses(admin, berlin(2026, 3, 24, 23, 0)) == 0
+    assert stored() == "active"
+    assert persist_statuses(admin, berlin(2026, 3, 26, 3, 0)) == 1
+    assert stored() == "paused"
+    assert persist_statuses(admin, berlin(2026, 3, 26, 4, 0)) == 0  # nothing twice
+    assert persist_statuses(admin, berlin(2026, 4, 2, 3, 0)) == 1
+    assert stored() == "active"
+    with db.reading() as s:
+        trail = [(a.action, a.after) for a in s.scalars(select(AuditRecord).where(
+            AuditRecord.entity == "access", AuditRecord.action == "status")
+            .order_by(AuditRecord.id))]
+    assert trail == [("status", {"status": "paused"}), ("status", {"status": "active"})]
