@@ -139,3 +139,4 @@ class RunSummary(BaseModel):
     chunks: int
     seconds: float
     periods_per_second: float
+    groups_refreshed: int = 0

@@ -115,7 +115,7 @@ def run_billing(ctx: ServiceContext, until: date | datetime, *, chunk: int = CHU
         total = session.scalar(select(func.count()).select_from(SUBS)
                                .where(SUBS.c.next_billing_at <= upto))
     summary = {"subscriptions": 0, "invoices": 0, "periods": 0, "setup_fees": 0,
-               "version_moves": 0, "chunks": 0}
+               "version_moves": 0, "chunks": 0, "groups_refreshed": 0}
     amounts: dict[str, int] = {}
 
     def tally(n: int, counts: dict[str, int], chunk_amounts: dict[str, int]) -> None:
@@ -140,6 +140,11 @@ def run_billing(ctx: ServiceContext, until: date | datetime, *, chunk: int = CHU
     from core.services.access_status import persist_statuses
 
     persist_statuses(ctx, upto, now=now)
+    # Groups whose purchase subscriptions ended (or whose cached live date passed) get their
+    # cached seats and offline date, audited as `system` (core/services/groups.py).
+    from core.services.groups import refresh_due_groups
+
+    summary["groups_refreshed"] = refresh_due_groups(ctx, upto)
     seconds = time.perf_counter() - started
     return RunSummary(until=str(until), upto=upto, amount_by_currency=amounts,
                       seconds=round(seconds, 3),

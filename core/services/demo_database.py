@@ -21,7 +21,7 @@ DEMO_PLANS = 300  # enough to try the plan list's filters, sort and columns
 DEMO_ORDERS = 600  # orders and accesses on the demo contacts (demo_orders.py)
 DEMO_BUILDER = "demo"  # the first operator (admin) of the cached database
 
-_SOURCES = ("demo.py", "demo_billing.py", "demo_database.py", "demo_catalogue.py",
+_SOURCES = ("demo.py", "groups.py", "demo_billing.py", "demo_database.py", "demo_catalogue.py",
             "catalogue.py", "demo_orders.py", "orders.py")
 
 
@@ -66,8 +66,26 @@ def build(path: Path, progress: Callable[[str], None] | None = None) -> None:
         seed_billing_demo(ctx)
         say("orders")
         generate_orders(ctx, DEMO_ORDERS)
+        say("groups")
+        seed_groups_demo(ctx)
     finally:
         db.dispose()  # the last connection closing checkpoints the WAL into the file
+
+
+def seed_groups_demo(ctx) -> None:
+    """Two groups for the issue-12 journey, through the groups service: a full team of 5
+    seats on the monthly group offer (5 participants) and a one-time group with free seats."""
+    from core.services.groups import create_group, enrol
+
+    full = create_group(ctx, {"offer": "deutsch-a1-team", "leader": "team.lead@example.org",
+                              "name": "Sprachschule Nord", "seats": 5,
+                              "leader_takes_seat": False})
+    for i in range(1, 6):
+        enrol(ctx, full.id, f"nord{i}@example.org", name=f"Teilnehmer Nord {i}")
+    free = create_group(ctx, {"offer": "cucina-gruppo", "leader": "chef@example.org",
+                              "name": "Cucina Milano", "seats": 8, "leader_takes_seat": True})
+    for i in range(1, 3):
+        enrol(ctx, free.id, f"milano{i}@example.org", name=f"Partecipante {i}")
 
 
 def cached_demo(progress: Callable[[str], None] | None = None,

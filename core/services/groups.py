@@ -1070,6 +1070,54 @@ def refresh_groups(ctx: ServiceContext, *, now: datetime | None = None,
             after = rows[-1].id
 
 
+def _refresh_ids(session: Session, ctx: Any, ids: list[int], at: datetime) -> int:
+    changed = 0
+    for g in session.scalars(select(Group).where(Group.id.in_(ids)).order_by(Group.id)):
+        before = _snapshot(g)
+        _refresh(session, g, at)
+        _apply_offline(session, ctx, g, at)
+        if _snapshot(g) != before:
+            _uow.save(session, ctx, KIND, g, "refresh", before, _snapshot(g), now=at)
+            changed += 1
+    return changed
+
+
+def _stale_group_ids(session: Session, at: datetime) -> list[int]:
+    """Groups whose cached quota or offline date may have moved by `at`: a cached live date
+    that has passed while seats are still counted or the group is not yet offline then, or a
+    group cached as open-ended (or with seats) whose purchase subscription has ended or is
+    cancelled. Ids only (ints), so 100,000 groups stay small."""
+    passed = select(Group.id).where(
+        Group.has_open_purchase.is_(False), Group.live_until.is_not(None),
+        Group.live_until <= at,
+        (Group.seats_total != 0) | Group.offline_at.is_(None)
+        | (Group.offline_at != Group.live_until))
+    ended = (select(GroupPurchase.group_id)
+             .join(Subscription, Subscription.id == GroupPurchase.subscription_id)
+             .join(Group, Group.id == GroupPurchase.group_id)
+             .where(GroupPurchase.ended_at.is_(None),
+                    (Subscription.state.in_(("cancelled", "expired")))
+                    | Subscription.cancelled_at.is_not(None),
+                    Group.has_open_purchase.is_(True) | (Group.seats_total != 0)))
+    return sorted(set(session.scalars(passed)) | set(session.scalars(ended)))
+
+
+def refresh_due_groups(ctx: ServiceContext, at: datetime, *, chunk: int = 500) -> int:
+    """The billing run's step: the groups whose purchases may have changed by `at` (see
+    `_stale_group_ids`) get their cached quota and offline date, audited as `system`, in
+    chunks of one transaction each. Idempotent: a second run at `at` writes nothing."""
+    from core.services.access_status import SYSTEM
+
+    with ctx.db.reading() as session:
+        ids = _stale_group_ids(session, at)
+    changed = 0
+    for i in range(0, len(ids), chunk):
+        with ctx.db.transaction() as session:
+            require(session, ctx, "subscriptions.write")
+            changed += _refresh_ids(session, SYSTEM, ids[i:i + chunk], at)
+    return changed
+
+
 __all__ = [
     "GROUP_FILTERS",
     "KIND",
@@ -1086,6 +1134,7 @@ __all__ = [
     "parse_group_filter",
     "preview_downgrade",
     "reactivate",
+    "refresh_due_groups",
     "refresh_groups",
     "remove",
     "rename_group",

@@ -344,13 +344,13 @@ def test_export_then_import_is_a_no_op(admin, db, plans):
     from core.services.demo_catalogue import seed_catalogue_demo
 
     report = seed_catalogue_demo(admin, now=AT)
-    assert len(report.created) == 18
+    assert len(report.created) == 20
     doc = cat.export_catalogue(admin)
     versions = {r.handle: cat.get_product(admin, r.handle).version
                 for r in cat.list_products(admin)}
     before = audit_count(db)
     again = cat.import_catalogue(admin, doc)
-    assert again.created == [] and again.updated == [] and len(again.unchanged) == 18
+    assert again.created == [] and again.updated == [] and len(again.unchanged) == 20
     assert audit_count(db) == before
     assert versions == {r.handle: cat.get_product(admin, r.handle).version
                         for r in cat.list_products(admin)}

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
-from core.models import Access, Contact, Order, Plan
+from core.models import Access, Contact, Group, Offer, Order, Plan
 from core.services import demo_database
 from core.services.operators import sign_in
 
@@ -18,7 +18,7 @@ def test_the_demo_is_built_once_then_copied_and_the_user_is_its_admin(tmp_path, 
     steps: list[str] = []
     (tmp_path / "a").mkdir()
     first = demo_database.open_demo(tmp_path / "a", "anna", steps.append, cache)
-    assert steps == ["contacts", "plans", "catalogue", "subscriptions", "orders", "billing"]
+    assert steps == ["contacts", "plans", "catalogue", "subscriptions", "orders", "groups", "billing"]
     cached = list(cache.glob("demo-*.db"))
     assert len(cached) == 1 and oct(os.stat(cached[0]).st_mode & 0o777) == "0o600"
 
@@ -36,8 +36,18 @@ def test_the_demo_is_built_once_then_copied_and_the_user_is_its_admin(tmp_path, 
         with db.reading() as session:
             assert session.scalar(select(func.count()).select_from(Plan)) >= 300
             assert session.scalar(select(func.count()).select_from(Contact)) > 2_500
+            # the generated orders and the two demo groups' purchases
             assert session.scalar(select(func.count()).select_from(Order)) == \
-                demo_database.DEMO_ORDERS
+                demo_database.DEMO_ORDERS + 2
+            full, free = session.scalars(select(Group).order_by(Group.id)).all()
+            assert (full.seats_total, full.active_count, full.seats_free_open) == (5, 5, 0)
+            assert full.has_open_sub and full.offline_at is None
+            assert free.seats_free_open > 0 and not free.has_open_sub
+            offers = {o.handle: o for o in session.scalars(select(Offer).where(
+                Offer.group_min_seats.is_not(None)))}
+            team = offers["deutsch-a1-team"]
+            assert team.payment == "subscription"
+            assert (team.group_min_seats, team.group_max_seats) == (2, 20)
             # the hand-picked German, Italian and English contacts hold an access each
             holders = set(session.scalars(select(Access.contact_id)))
             assert {1, 2, 3} <= holders
