@@ -77,15 +77,17 @@ def seed_groups_demo(ctx) -> None:
     seats on the monthly group offer (5 participants) and a one-time group with free seats."""
     from core.services.groups import create_group, enrol
 
-    full = create_group(ctx, {"offer": "deutsch-a1-team", "leader": "team.lead@example.org",
-                              "name": "Sprachschule Nord", "seats": 5,
-                              "leader_takes_seat": False})
-    for i in range(1, 6):
-        enrol(ctx, full.id, f"nord{i}@example.org", name=f"Teilnehmer Nord {i}")
-    free = create_group(ctx, {"offer": "cucina-gruppo", "leader": "chef@example.org",
-                              "name": "Cucina Milano", "seats": 8, "leader_takes_seat": True})
-    for i in range(1, 3):
-        enrol(ctx, free.id, f"milano{i}@example.org", name=f"Partecipante {i}")
+    full = create_group(ctx, {"offer": "deutsch-a1-team", "leader": "sabine.vogt@example.org",
+                              "leader_name": "Sabine Vogt", "name": "Sprachschule Nord",
+                              "seats": 5, "leader_takes_seat": False})
+    nord = ("Jonas Albers", "Mira Hansen", "Tobias Lange", "Lena Petersen", "Felix Brandt")
+    for i, name in enumerate(nord, 1):
+        enrol(ctx, full.id, f"nord{i}@example.org", name=name)
+    free = create_group(ctx, {"offer": "cucina-gruppo", "leader": "giulia.conti@example.org",
+                              "leader_name": "Giulia Conti", "name": "Cucina Milano",
+                              "seats": 8, "leader_takes_seat": True})
+    for i, name in enumerate(("Marco Galli", "Sara Moretti"), 1):
+        enrol(ctx, free.id, f"milano{i}@example.org", name=name)
 
 
 def cached_demo(progress: Callable[[str], None] | None = None,
