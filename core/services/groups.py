@@ -1060,26 +1060,24 @@ def refresh_groups(ctx: ServiceContext, *, now: datetime | None = None,
                                         .order_by(Group.id).limit(chunk)))
             if not rows:
                 return changed
-            for g in rows:
-                before = _snapshot(g)
-                _refresh(session, g, at)
-                _apply_offline(session, ctx, g, at)
-                if _snapshot(g) != before:
-                    _uow.save(session, ctx, KIND, g, "refresh", before, _snapshot(g), now=at)
-                    changed += 1
+            changed += sum(_refresh_one(session, ctx, g, at) for g in rows)
             after = rows[-1].id
 
 
+def _refresh_one(session: Session, ctx: Any, g: Group, at: datetime) -> bool:
+    """Recompute one group's cache and offline date; audit and True when it changed."""
+    before = _snapshot(g)
+    _refresh(session, g, at)
+    _apply_offline(session, ctx, g, at)
+    if _snapshot(g) == before:
+        return False
+    _uow.save(session, ctx, KIND, g, "refresh", before, _snapshot(g), now=at)
+    return True
+
+
 def _refresh_ids(session: Session, ctx: Any, ids: list[int], at: datetime) -> int:
-    changed = 0
-    for g in session.scalars(select(Group).where(Group.id.in_(ids)).order_by(Group.id)):
-        before = _snapshot(g)
-        _refresh(session, g, at)
-        _apply_offline(session, ctx, g, at)
-        if _snapshot(g) != before:
-            _uow.save(session, ctx, KIND, g, "refresh", before, _snapshot(g), now=at)
-            changed += 1
-    return changed
+    return sum(_refresh_one(session, ctx, g, at) for g in session.scalars(
+        select(Group).where(Group.id.in_(ids)).order_by(Group.id)))
 
 
 def _stale_group_ids(session: Session, at: datetime) -> list[int]:
