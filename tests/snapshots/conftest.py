@@ -1,7 +1,10 @@
 """Snapshot fixtures: the console at 80x24 on a small fixed database under a frozen clock.
 
-Every snapshot test is run twice, with the `ansi-dark` theme and with NO_COLOR=1 (the default
-theme through the NO_COLOR filter). The clock is frozen with time-machine (datetime.now,
+Every snapshot is taken twice, with the `ansi-dark` theme and with NO_COLOR=1 (the default
+theme through the NO_COLOR filter): `snap(*keys)` drives one app with `ansi-dark`, takes that
+picture, then switches the app to what NO_COLOR=1 at start gives (`to_no_color`) and takes the
+second one, so a screen is driven once for both (test_no_color_switch.py proves the switched
+picture equals the one of an app started with NO_COLOR=1). The clock is frozen with time-machine (datetime.now,
 date.today, time.time); time.monotonic is not frozen, so Textual's timers and the asyncio loop
 still run. Regenerate after a deliberate change of the screens:
 
@@ -15,9 +18,10 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from pytest_textual_snapshot import SVGImageExtension
 
 from core.db import Database
-from tests.snapshots.keys import drive
+from tests.snapshots.keys import drive, settle_for_picture
 
 SIZE = (80, 24)
 # A Monday morning in Berlin; every created, billed and "today" date derives from it.
@@ -86,6 +90,60 @@ def theme(request, monkeypatch):
     return request.param
 
 
+@pytest.fixture
+def plain_env(monkeypatch):
+    """The environment of a snapshot app: NO_COLOR unset (`snap` switches to it itself)."""
+    monkeypatch.setenv("KONTOR_EXPORT_DIR", "/home/agent")  # one export path everywhere
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+def to_no_color(app) -> None:
+    """Switch a running app to what NO_COLOR=1 at start gives it: the default theme seen
+    through the NoColor filter (console/app.py replaces Textual's Monochrome by it)."""
+    from textual.filter import NoColor
+
+    app.no_color = True
+    app._filters.append(NoColor())
+    app.theme = "textual-dark"  # the default theme: `kontor` without --theme
+
+
+def shoot_both(app, keys) -> tuple[str, str]:
+    """Run `app` at 80x24, press `keys` like a user, return the `ansi-dark` picture and the
+    NO_COLOR picture of the same moment."""
+    press = drive(keys)
+    title = app.title  # as pytest-textual-snapshot: the title before the app runs
+
+    async def pictures(pilot) -> None:
+        await press(pilot)
+        await settle_for_picture(pilot)
+        dark = app.export_screenshot(title=title, simplify=True)
+        to_no_color(app)
+        await settle_for_picture(pilot)
+        app.exit((dark, app.export_screenshot(title=title, simplify=True)))
+
+    return app.run(headless=True, auto_pilot=pictures, size=SIZE)
+
+
+@pytest.fixture
+def svg_snapshot(snapshot):
+    return snapshot.use_extension(SVGImageExtension)
+
+
+@pytest.fixture
+def snap_both(svg_snapshot):
+    """snap_both(app, *keys): both pictures of `app` after `keys`, compared with the stored
+    `[ansi-dark]` and `[no-color]` SVGs of the test."""
+
+    def compare(app, *keys: str) -> bool:
+        dark, plain = shoot_both(app, keys)
+        # Both compared (and, with --snapshot-update, both written) before the verdict.
+        same_dark = svg_snapshot(name="ansi-dark") == dark
+        same_plain = svg_snapshot(name="no-color") == plain
+        return same_dark and same_plain
+
+    return compare
+
+
 def build_app(theme: str, **kwargs):
     """KontorApp in the test's theme; construct it after the `theme` fixture set NO_COLOR."""
     from console.app import KontorApp
@@ -103,18 +161,19 @@ def snapshot_db(tmp_path, snapshot_template):
 
 
 @pytest.fixture
-def kontor_app(theme, snapshot_db, frozen_clock):
-    """A signed-in console (alice, admin) on a copy of the fixed database."""
+def kontor_app(plain_env, snapshot_db, frozen_clock):
+    """A signed-in console (alice, admin, `ansi-dark`) on a copy of the fixed database."""
     from core.services.operators import sign_in
 
-    return build_app(theme, ctx=sign_in(snapshot_db, "alice"))
+    return build_app("ansi-dark", ctx=sign_in(snapshot_db, "alice"))
 
 
 @pytest.fixture
-def snap(snap_compare, kontor_app):
-    """snap(*keys): drive the app from the contacts list with `keys`, compare at 80x24."""
+def snap(snap_both, kontor_app):
+    """snap(*keys): drive the app from the contacts list with `keys`, compare both pictures
+    at 80x24."""
 
     def compare(*keys: str) -> bool:
-        return snap_compare(kontor_app, terminal_size=SIZE, run_before=drive(keys))
+        return snap_both(kontor_app, *keys)
 
     return compare

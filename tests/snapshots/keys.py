@@ -14,6 +14,11 @@ class Type(str):
     """A run of text typed key by key (a plain string in a key list is one key)."""
 
 
+class Wait(float):
+    """Seconds of a user's quiet pause in a key list: what lets a debounced search follow the
+    typing (settling waits for work, never for timers)."""
+
+
 async def settle(pilot, rounds: int = 3) -> None:
     """Let workers finish and their results reach the widgets (results may start new work)."""
     for _ in range(rounds):
@@ -31,6 +36,15 @@ def _steady_cursors(app) -> None:
             widget._cursor_visible = widget.has_focus
 
 
+async def settle_for_picture(pilot) -> None:
+    """What pytest-textual-snapshot waits for before its picture: animations done."""
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+
+
 def drive(keys: Iterable[str]):
     """A `run_before` that presses `keys` like a user (a `Type` is typed character by
     character), letting the app settle after each, then steadies the cursors."""
@@ -38,7 +52,9 @@ def drive(keys: Iterable[str]):
     async def run_before(pilot) -> None:
         await settle(pilot)
         for key in keys:
-            if isinstance(key, Type):
+            if isinstance(key, Wait):
+                await pilot.pause(float(key))
+            elif isinstance(key, Type):
                 await pilot.press(*["space" if c == " " else c for c in key])
             elif len(key) == 1 or KEY_NAME.fullmatch(key):
                 await pilot.press(key)

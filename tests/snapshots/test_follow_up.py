@@ -10,12 +10,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.snapshots.conftest import FROZEN, SIZE, build_app
-from tests.snapshots.keys import Type, drive
+from tests.snapshots.conftest import FROZEN, build_app
+from tests.snapshots.keys import Type
 
 
 @pytest.fixture
-def follow_app(theme, snapshot_db, frozen_clock):
+def follow_app(plain_env, snapshot_db, frozen_clock):
     from core.services import access_status as st
     from core.services import accesses
     from core.services.operators import sign_in
@@ -30,13 +30,13 @@ def follow_app(theme, snapshot_db, frozen_clock):
     for n, aid in enumerate(ids):
         st.cancel(ctx, aid)
         st.set_end(ctx, aid, FROZEN + timedelta(days=4 * (n + 1)))
-    return build_app(theme, ctx=ctx)
+    return build_app("ansi-dark", ctx=ctx)
 
 
 @pytest.fixture
-def snap(snap_compare, follow_app):
+def snap(snap_both, follow_app):
     def compare(*keys: str) -> bool:
-        return snap_compare(follow_app, terminal_size=SIZE, run_before=drive(keys))
+        return snap_both(follow_app, *keys)
     return compare
 
 

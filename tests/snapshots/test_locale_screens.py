@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from pytest_textual_snapshot import SVGImageExtension
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,11 +42,6 @@ def shoot(db, lang: str, *keys: str) -> str:
                           env=env, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-@pytest.fixture
-def svg_snapshot(snapshot):
-    return snapshot.use_extension(SVGImageExtension)
 
 
 def test_locale_de_command_palette(snapshot_db, svg_snapshot):

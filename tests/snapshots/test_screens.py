@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.snapshots.keys import Type
+from tests.snapshots.keys import Type, Wait
 
 ANNA = ("slash", Type("anna.mueller@example"), "enter")  # the list narrowed to Anna Müller
 ANNAS_CARD = (*ANNA, "enter")
@@ -31,7 +31,8 @@ def test_contacts_search(snap):
 
 
 def test_contacts_search_typing(snap):
-    assert snap("slash", Type("gre"))
+    # the list follows after a pause in the typing (SEARCH_DELAY), before enter
+    assert snap("slash", Type("gre"), Wait(0.3))
 
 
 def test_contact_card_overview(snap):
@@ -55,7 +56,7 @@ def test_order_screen(snap):
 
 
 def test_add_product_form(snap):
-    assert snap(*ANNAS_CARD, "plus", Type("yog"))
+    assert snap(*ANNAS_CARD, "plus", Type("yog"), Wait(0.3))  # the picker follows the typing
 
 
 def test_new_contact_form(snap):
