@@ -14,13 +14,14 @@ from core.db import Database, open_database
 from core.i18n import set_language
 
 # Textual's pilot waits for "idle" after every key by sleeping in steps of 20 ms until a step
-# passes with under 1 ms of CPU; a typed e-mail address is then ≥ 0.8 s of sleeping. Steps of
-# 4 ms with the same 5 % threshold find the same idle moment without the waiting (the pilots
-# never rely on these sleeps to pass a timer: they wait for the screen's state).
+# passes with under 1 ms of CPU; a typed e-mail address is then ≥ 0.8 s of sleeping, and the
+# two test workers leave the cores a third idle. Steps of 2 ms, idle under 0.4 ms of CPU, find
+# the moment the key's work is done with little waiting (the pilots never rely on these sleeps
+# to pass a timer: they wait for the workers and the screen's state, or say `Wait`).
 import textual._wait as _textual_wait  # noqa: E402
 
-_textual_wait.SLEEP_GRANULARITY = 0.004
-_textual_wait.SLEEP_IDLE = _textual_wait.SLEEP_GRANULARITY / 20
+_textual_wait.SLEEP_GRANULARITY = 0.002
+_textual_wait.SLEEP_IDLE = 0.0004
 
 PG_URL = os.environ.get("KONTOR_TEST_POSTGRES_URL")
 PG_SKIP = "KONTOR_TEST_POSTGRES_URL is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"

@@ -89,21 +89,28 @@ def _mixed(ctx, n=160):
     return created
 
 
-@pytest.fixture
-def mixed_db(sqlite_template, tmp_path):
-    """A populated SQLite file billed to FIRST; `copy()` gives an independent database."""
-    path = tmp_path / "mixed.db"
+@pytest.fixture(scope="session")
+def mixed_file(sqlite_template, tmp_path_factory):
+    """A populated SQLite file billed to FIRST, built once per test worker (every test bills
+    copies of it; building it was most of this module's time)."""
+    path = tmp_path_factory.mktemp("mixed") / "mixed.db"
     shutil.copy(sqlite_template, path)
     db = Database(f"sqlite:///{path}")
     ctx = sign_in(db, "admin")
     _mixed(ctx)
     run_billing(ctx, FIRST, chunk=13, worker=False)
     db.dispose()
+    return path
+
+
+@pytest.fixture
+def mixed_db(mixed_file, tmp_path):
+    """`copy()` gives an independent database: a copy of the populated file."""
     copies = []
 
     def copy():
         target = tmp_path / f"copy{len(copies)}.db"
-        shutil.copy(path, target)
+        shutil.copy(mixed_file, target)
         db = Database(f"sqlite:///{target}")
         copies.append(db)
         return db, sign_in(db, "admin")
@@ -118,12 +125,18 @@ def _summary(s):
             s.amount_by_currency)
 
 
-@pytest.fixture
-def reference(mixed_db):
-    db, ctx = mixed_db()
-    summary = run_billing(ctx, UNTIL, chunk=50, fast=False, worker=False)
-    assert summary.periods > 300 and summary.version_moves > 0
-    return dump(db), _summary(summary)
+@pytest.fixture(scope="session")
+def reference(mixed_file, tmp_path_factory):
+    """What the general path writes billing a copy to UNTIL (once per test worker)."""
+    target = tmp_path_factory.mktemp("reference") / "reference.db"
+    shutil.copy(mixed_file, target)
+    db = Database(f"sqlite:///{target}")
+    try:
+        summary = run_billing(sign_in(db, "admin"), UNTIL, chunk=50, fast=False, worker=False)
+        assert summary.periods > 300 and summary.version_moves > 0
+        return dump(db), _summary(summary)
+    finally:
+        db.dispose()
 
 
 @pytest.mark.parametrize("worker", [False, True])
