@@ -67,15 +67,24 @@ def viewer_app(seeded):
 
 
 async def settle(pilot, rounds: int = 4) -> None:
-    """Let workers finish and their results reach the widgets (results may start new work)."""
+    """Let workers finish and their results reach the widgets (results may start new work);
+    done early when a pause leaves no worker started, ended or running."""
     from textual.worker import WorkerCancelled, WorkerFailed
 
     from console.calls import FLOW_GROUP
 
+    def states() -> dict:
+        return {id(w): w.state.name for w in pilot.app.workers}
+
     for _ in range(rounds):
+        before = states()
         await pilot.pause()
         # A flow waiting for a dialog's answer (run_flow) finishes only when answered.
-        for worker in [w for w in pilot.app.workers if w.group != FLOW_GROUP]:
+        waiting = [w for w in pilot.app.workers if w.group != FLOW_GROUP]
+        if before == states() and not any(w.state.name in ("PENDING", "RUNNING")
+                                          for w in waiting):
+            return  # a pause with no worker started, ended or running: nothing more comes
+        for worker in waiting:
             try:
                 await worker.wait()
             except (WorkerCancelled, WorkerFailed):

@@ -20,11 +20,25 @@ class Wait(float):
 
 
 async def settle(pilot, rounds: int = 3) -> None:
-    """Let workers finish and their results reach the widgets (results may start new work)."""
+    """Let workers finish and their results reach the widgets (results may start new work).
+    Done early when a pause (every message handled, the process idle) leaves no worker
+    running: nothing is then left to arrive but timers."""
     for _ in range(rounds):
+        before = _worker_states(pilot.app)
         await pilot.pause()
+        if _quiet(before, _worker_states(pilot.app)):
+            return
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def _worker_states(app) -> dict:
+    return {id(w): w.state.name for w in app.workers}
+
+
+def _quiet(before: dict, after: dict) -> bool:
+    """No worker started, ended or running across a pause: nothing more will arrive."""
+    return before == after and not any(s in ("PENDING", "RUNNING") for s in after.values())
 
 
 def _steady_cursors(app) -> None:

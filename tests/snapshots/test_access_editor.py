@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.snapshots.keys import Type
+from tests.snapshots.keys import Type, Wait
 from tests.snapshots.test_screens import ANNAS_CARD
 
 
@@ -43,5 +43,5 @@ def test_products_tab(course_access, snap):
 
 
 def test_access_editor_first_three(course_access, snap):
-    # limit to the first 3 lessons: the preview shows it before saving
-    assert snap(*ANNAS_CARD, "p", "enter", "right", "space", "tab", Type("3"))
+    # limit to the first 3 lessons: the preview shows it before saving (after its debounce)
+    assert snap(*ANNAS_CARD, "p", "enter", "right", "space", "tab", Type("3"), Wait(0.3))
