@@ -130,6 +130,7 @@ async def test_the_first_contacts_show_before_the_services_and_the_list_takes_th
         assert isinstance(table._source, ContactSource) and table._source.query == "giul"
         assert table.counted and table.row_at(0).name == giul
         await pilot.press("escape", "escape")
+        await pilot.pause(0.3)  # the cleared search follows after SEARCH_DELAY
         await settle(pilot)
         assert table.counted and table.total == 303 and table.row_at(0).name == first_name
         await pilot.press("2")
