@@ -66,8 +66,9 @@ def main(argv: list[str]) -> int:
         args = [str(PY), "-m", "pytest", *argv[1:]]
         if len(argv) == 1:
             # The whole suite: one pytest worker per core (pytest-xdist); each worker has its
-            # own SQLite files and its own PostgreSQL database.
-            args += ["-n", "auto"]
+            # own SQLite files and its own PostgreSQL database. Work stealing: an idle worker
+            # takes tests queued for the other, so the slow ones do not end the run alone.
+            args += ["-n", "auto", "--dist", "worksteal"]
         if not env.get("KONTOR_TEST_POSTGRES_URL"):
             print("KONTOR_TEST_POSTGRES_URL is not set, so the PostgreSQL service tests are "
                   "skipped (set it, e.g. to postgresql+psycopg://postgres@127.0.0.1:5432/test, "

@@ -70,10 +70,18 @@ def test_a_new_kontor_builds_a_new_demo_and_drops_the_old_one(tmp_path, monkeypa
     assert [p.name for p in cache.glob("demo-*.db")] == [target.name]
 
 
+@pytest.fixture(scope="session")
+def demo_cache(tmp_path_factory):
+    """A cache directory with the demo built (once per test worker)."""
+    cache = tmp_path_factory.mktemp("demo-cache")
+    demo_database.cached_demo(None, cache)
+    return cache
+
+
 @pytest.mark.parametrize("login", ["demo", "zoe"])
-def test_any_login_can_open_the_demo(tmp_path, login):
+def test_any_login_can_open_the_demo(tmp_path, login, demo_cache):
     (tmp_path / "w").mkdir()
-    url = demo_database.open_demo(tmp_path / "w", login, None, tmp_path / "cache")
+    url = demo_database.open_demo(tmp_path / "w", login, None, demo_cache)
     db = Database(url)
     try:
         assert sign_in(db, login).role == "admin"
