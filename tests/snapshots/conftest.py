@@ -129,17 +129,40 @@ def svg_snapshot(snapshot):
     return snapshot.use_extension(SVGImageExtension)
 
 
+def _report(request, expected: str, existed: bool, actual: str, passed: bool) -> None:
+    """What pytest-textual-snapshot's snap_compare leaves for its snapshot_report.html (the
+    old and the new picture side by side): one picture per test, the first that differs."""
+    import inspect
+    import pickle
+
+    from pytest_textual_snapshot import PseudoApp, PseudoConsole, node_to_report_path
+
+    node = request.node
+    full_path, line_number, name = node.reportinfo()
+    data = (passed, expected, actual, PseudoApp(PseudoConsole(False, SIZE)), full_path,
+            line_number, name, inspect.getdoc(node.function) or "", "", existed)
+    node_to_report_path(node).write_bytes(pickle.dumps(data))
+
+
 @pytest.fixture
-def snap_both(svg_snapshot):
+def snap_both(svg_snapshot, request):
     """snap_both(app, *keys): both pictures of `app` after `keys`, compared with the stored
     `[ansi-dark]` and `[no-color]` SVGs of the test."""
 
     def compare(app, *keys: str) -> bool:
         dark, plain = shoot_both(app, keys)
         # Both compared (and, with --snapshot-update, both written) before the verdict.
-        same_dark = svg_snapshot(name="ansi-dark") == dark
-        same_plain = svg_snapshot(name="no-color") == plain
-        return same_dark and same_plain
+        results = []
+        for name, svg in (("ansi-dark", dark), ("no-color", plain)):
+            assertion = svg_snapshot(name=name)  # the same object, pointed at this picture
+            same = assertion == svg
+            stored = assertion.executions.get(assertion.num_executions - 1)
+            existed = bool(stored and stored.final_data is not None)
+            results.append((same, str(assertion), existed, svg))
+        failed = [r for r in results if not r[0]]
+        same, expected, existed, svg = failed[0] if failed else results[0]
+        _report(request, expected, existed, svg, same)
+        return not failed
 
     return compare
 
