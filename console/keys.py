@@ -94,6 +94,11 @@ class KeyHold:
     def _held(self) -> list[events.Key]:
         return self.__dict__.setdefault("_held_keys", [])
 
+    @property
+    def keys_pending(self) -> bool:
+        """Keys are held for a screen that is not ready, or still on their way."""
+        return bool(self._held) or self._pump is not None
+
     def _hold_key(self, event: events.Event) -> bool:
         """True when `event` (a fresh key) is held (or dropped) instead of dispatched now."""
         if not isinstance(event, events.Key) or event.is_forwarded:

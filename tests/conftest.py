@@ -7,6 +7,7 @@ import shutil
 import uuid
 
 import pytest
+import textual._wait as _textual_wait
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -18,8 +19,6 @@ from core.i18n import set_language
 # two test workers leave the cores a third idle. Steps of 2 ms, idle under 0.4 ms of CPU, find
 # the moment the key's work is done with little waiting (the pilots never rely on these sleeps
 # to pass a timer: they wait for the workers and the screen's state, or say `Wait`).
-import textual._wait as _textual_wait  # noqa: E402
-
 _textual_wait.SLEEP_GRANULARITY = 0.002
 _textual_wait.SLEEP_IDLE = 0.0004
 
