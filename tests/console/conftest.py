@@ -11,6 +11,7 @@ from console.app import KontorApp
 from core.db import Database
 from core.services import demo
 from core.services.operators import add_operator, sign_in
+from tests.pilot import settle  # noqa: F401  (the pilot tests import it from here)
 
 SIZE = (80, 24)  # what a support agent in tmux has
 
@@ -66,38 +67,6 @@ def viewer_app(seeded):
     return KontorApp(sign_in(seeded, "vera"))
 
 
-async def settle(pilot, rounds: int = 4) -> None:
-    """Let workers finish and their results reach the widgets (results may start new work);
-    done early when a pause leaves no worker started, ended or running and no key held."""
-    from textual.worker import WorkerCancelled, WorkerFailed
-
-    from console.calls import FLOW_GROUP
-
-    def states() -> dict:
-        return {id(w): w.state.name for w in pilot.app.workers}
-
-    for _ in range(rounds):
-        before = states()
-        await pilot.pause()
-        # A flow waiting for a dialog's answer (run_flow) finishes only when answered.
-        waiting = [w for w in pilot.app.workers if w.group != FLOW_GROUP]
-        if before == states() and not any(w.state.name in ("PENDING", "RUNNING")
-                                          for w in waiting) \
-                and not getattr(pilot.app, "keys_pending", False):
-            return  # no worker started, ended or running, no key held: nothing more comes
-        for worker in waiting:
-            try:
-                await worker.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass
-    if getattr(pilot.app, "keys_pending", False):
-        await _until_keys_arrived(pilot)
-        if not getattr(pilot.app, "keys_pending", False):
-            await settle(pilot, rounds)  # what the keys started
-            return
-    await pilot.pause()
-
-
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*["space" if c == " " else c for c in text])
 
@@ -120,12 +89,3 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     out, err = capsys.readouterr()
     return code, out, err
 
-
-async def _until_keys_arrived(pilot, limit: float = 2.0) -> None:
-    """Keys held for a screen that is still getting ready (console/keys.py) arrive when it
-    is: wait for that (a screen that never says so gets them after HOLD_LIMIT)."""
-    import time
-
-    deadline = time.monotonic() + limit
-    while getattr(pilot.app, "keys_pending", False) and time.monotonic() < deadline:
-        await pilot.pause(0.01)
