@@ -82,7 +82,7 @@ def _empty_pg_sql(conn) -> str:
             + "".join(f"SELECT setval('\"{q}\"', 1, false);" for q in sequences))
 
 
-def _truncate_pg(db: Database) -> None:
+def _empty_pg(db: Database) -> None:
     """Empty the session's PostgreSQL database for the next test (ids start at 1 again)."""
     key = db.engine.url.render_as_string(hide_password=False)
     with db.engine.begin() as conn:
@@ -111,7 +111,7 @@ def db(request, tmp_path, sqlite_template):
         database = Database(f"sqlite:///{path}")
     else:
         database = Database(request.getfixturevalue("pg_database"))
-        _truncate_pg(database)
+        _empty_pg(database)
     yield database
     database.dispose()
 
